@@ -1,0 +1,1 @@
+"""Conversation runner, the LangChain agent and its middleware, LLM providers."""

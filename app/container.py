@@ -1,0 +1,366 @@
+"""Wiring: builds each service once, from settings, in dependency order. Nothing else constructs them."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from agent.conversations import ConversationStore
+from agent.data_rights import conversation_eraser, conversation_exporter, conversations_of
+from agent.llm.factory import LlmConfig, ModelHandle, build_model
+from agent.runner import Runner, RunnerConfig
+from app.db import make_engine
+from app.settings import Settings
+from channels.outbox import OutboundMessage, Outbox, Periodic, StaffInbox, Worker
+from channels.outbox.agent import AgentResumeAdapter
+from channels.review import ReviewDesk
+from channels.web.delivery import WebChatAdapter
+from guardrails.access import TokenStore
+from guardrails.audit import AuditLog
+from guardrails.consent import (
+    ConsentDesk,
+    ConsentLedger,
+    ConsentOffers,
+    ConsentPolicy,
+    ContactDirectory,
+    Hooks,
+    SqlScopes,
+)
+from guardrails.consent.summary import consent_summary
+from guardrails.consent.tool import consent_request_tool
+from guardrails.dsr import DsrService, checkpoint_eraser, chroma_eraser
+from guardrails.dsr.erasers import consent_eraser, queue_eraser, token_eraser
+from guardrails.dsr.exporters import audit_exporter, consent_exporter, crm_exporter, queue_exporter
+from guardrails.dsr.stores import hook_eraser, knowledge_eraser
+from guardrails.pii import CrmOwnership, PiiGuard, Vault, get_scanner
+from guardrails.verification.breaker import CircuitBreaker
+from guardrails.verification.policy import VerificationPolicy
+from guardrails.verification.queue import ReviewQueue
+from guardrails.verification.rules import Rules, load_rules
+from guardrails.verification.verifier import Verifier
+from retrieval.embed_cache import CachedEmbedder
+from retrieval.embeddings import Embedder, make_embedder
+from retrieval.knowledge import KnowledgeBase, open_chroma
+from tools.crm.store import SqlCrmStore
+from tools.policy import Decision
+
+log = logging.getLogger(__name__)
+INTERNAL_CHANNELS = {"staff", "agent"}
+
+
+def llm_config(s: Settings) -> LlmConfig:
+    return LlmConfig(provider=s.llm_provider, model=s.llm_model, base_url=s.llm_base_url,
+                     api_key=s.llm_api_key.get_secret_value(), timeout_s=s.llm_timeout_s,
+                     max_retries=s.llm_max_retries, temperature=s.llm_temperature, max_tokens=s.llm_max_tokens,
+                     threads=s.llm_threads, context=s.llm_context, model_path=s.model_path,
+                     model_cache_dir=s.model_cache_dir)
+
+
+class Container:
+    def __init__(self, settings: Settings, *, model: ModelHandle | None = None, script: list[Any] | None = None,
+                 tools: list[Any] | None = None):
+        self.settings = settings
+        self._model = model
+        self._script = script
+        self._extra_tools = list(tools or [])
+        self._workers: list[Worker] = []
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @functools.cached_property
+    def engine(self):  # noqa: ANN201
+        return make_engine(self.settings.database_url)
+
+    @functools.cached_property
+    def crm(self) -> SqlCrmStore:
+        return SqlCrmStore(self.engine)
+
+    @functools.cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.engine)
+
+    @functools.cached_property
+    def rules(self) -> Rules:
+        s = self.settings
+        return load_rules(s.verification_rules_path or None, window_days=s.breaker_window_days,
+                          threshold=s.breaker_threshold)
+
+    @functools.cached_property
+    def queue(self) -> ReviewQueue:
+        return ReviewQueue(self.engine, self.rules.queue, audit_in=self.audit.append_in)
+
+    @functools.cached_property
+    def breaker(self) -> CircuitBreaker:
+        return CircuitBreaker(self.engine, self.rules.breaker, audit_in=self.audit.append_in)
+
+    @functools.cached_property
+    def verifier(self) -> Verifier:
+        return Verifier(VerificationPolicy(self.rules), self.queue, self.breaker)
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.engine, audit_in=self.audit.append_in, max_attempts=self.settings.outbox_max_attempts)
+
+    @functools.cached_property
+    def staff_inbox(self) -> StaffInbox:
+        return StaffInbox(self.engine)
+
+    @functools.cached_property
+    def desk(self) -> ReviewDesk:
+        return ReviewDesk(self.queue, self.outbox, self.breaker, consent_status=self.consent_status)
+
+    def outbound_check(self, message: OutboundMessage) -> Decision:
+        """Before anything reaches a customer: may we contact them on this channel for this purpose?
+        Internal deliveries (staff inbox, resuming the agent) reach no customer."""
+        if message.channel in INTERNAL_CHANNELS:
+            return Decision(True)
+        return self.policy.can_contact(message.contact_id, message.channel, message.purpose)
+
+    def notify(self, rep_id: str, event: dict[str, Any]) -> bool:
+        """Tell a rep something (lead routed to them, …) through the outbox. `event["key"]` makes it idempotent."""
+        key = str(event.get("key") or f"notify:{rep_id}:{event.get('kind', 'event')}:{event.get('id', '')}")
+        return self.outbox.enqueue(OutboundMessage(key=key, channel="staff", kind=str(event.get("kind", "notification")),
+                                                   recipient=f"rep:{rep_id}", payload=dict(event), source=key))
+
+    def worker(self, **overrides: Any) -> Worker:
+        """A delivery worker with every adapter this process has; `run_forever()` or `start_in_thread()` it."""
+        s = self.settings
+        options: dict[str, Any] = {"outbound_check": self.outbound_check, "lease_s": s.outbox_lease_s,
+                                   "poll_s": s.outbox_poll_s,
+                                   "periodic": [Periodic("review", self.desk.housekeeping, s.review_housekeeping_s)]}
+        options.update(overrides)
+        adapters = [WebChatAdapter(self.conversations), self.staff_inbox, AgentResumeAdapter(self.runner.resume)]
+        if s.slack_configured:
+            adapters.append(self.slack.adapter)
+        if s.wecom_configured:
+            adapters.append(self.wecom.adapter)
+        return Worker(self.outbox, adapters, **options)
+
+    def start_worker(self) -> Worker:
+        worker = self.worker().start_in_thread()
+        self._workers.append(worker)
+        return worker
+
+    @functools.cached_property
+    def embedder(self) -> Embedder:
+        s = self.settings
+        return make_embedder(s.embedding_provider, s.embedding_model, s.embedding_base_url,
+                             s.embedding_api_key.get_secret_value())
+
+    @functools.cached_property
+    def chroma(self):  # noqa: ANN201 - chromadb client
+        return open_chroma(self.settings.chroma_path, self.settings.chroma_url)
+
+    @functools.cached_property
+    def kb(self) -> KnowledgeBase:
+        s = self.settings
+        # embeddings are cached by content hash, so re-ingesting edited files only embeds what changed
+        embedder = CachedEmbedder(self.embedder, s.data_dir / "embeddings.sqlite")
+        return KnowledgeBase(self.chroma, embedder, index_dir=s.lexical_index_path)
+
+    @functools.cached_property
+    def model(self) -> ModelHandle:
+        return self._model or build_model(llm_config(self.settings), script=self._script)
+
+    @functools.cached_property
+    def checkpointer(self):  # noqa: ANN201
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        conn = sqlite3.connect(self.settings.checkpoint_path, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        saver = SqliteSaver(conn)
+        saver.setup()
+        return saver
+
+    @functools.cached_property
+    def pii(self) -> PiiGuard:
+        # the scanner is process-wide (built on first use); the vault lives in this container's database
+        return PiiGuard(scanner=get_scanner, vault=Vault(self.engine, self.settings.pii_vault_key.get_secret_value()),
+                        ownership=CrmOwnership(self.crm))
+
+    @functools.cached_property
+    def runner(self) -> Runner:
+        return Runner(model=self.model, conversations=self.conversations, crm=self.crm, kb=self.kb,
+                      queue=self.queue, checkpointer=self.checkpointer, config=RunnerConfig(), pii=self.pii,
+                      policy=self.policy, audit=self.audit, consent=self.consent_desk, verifier=self.verifier,
+                      extra_tools=[consent_request_tool(self.consent_offers), *self._extra_tools])
+
+    @functools.cached_property
+    def slack(self):  # noqa: ANN201 - channels.slack.app.SlackChannel
+        """The Slack channel; only built when Slack settings are present (see Settings.slack_configured)."""
+        from channels.slack.app import SlackChannel
+        from channels.slack.config import SlackConfig
+        from channels.slack.decisions import DeskDecisions
+        from channels.slack.directory import CrmDirectory
+
+        s = self.settings
+        if not s.slack_configured:
+            raise RuntimeError("Slack is not configured: set SALESAGENT_SLACK_BOT_TOKEN and "
+                               "SALESAGENT_SLACK_SIGNING_SECRET (or SLACK_SOCKET_MODE + SLACK_APP_TOKEN)")
+        config = SlackConfig(
+            bot_token=s.slack_bot_token.get_secret_value(), signing_secret=s.slack_signing_secret.get_secret_value(),
+            reviewers_channel=s.slack_reviewers_channel, socket_mode=s.slack_socket_mode,
+            app_token=s.slack_app_token.get_secret_value(), api_url=s.slack_api_url, streaming=s.slack_streaming,
+            poll_interval_s=s.slack_poll_interval_s, console_url=f"{s.public_url.rstrip('/')}/review",
+            max_message_chars=s.max_message_chars)
+        # Lead capture, routing and re-routing (create_lead, route_lead, on_decline) plug in here
+        # once lead routing exists; routing calls `self.slack.notify(rep_id, event)` to DM the rep.
+        return SlackChannel(config, engine=self.engine, runner=self.runner, conversations=self.conversations,
+                            queue=self.queue, directory=CrmDirectory(self.crm),
+                            decisions=DeskDecisions(self.desk, max_chars=s.max_message_chars))
+
+    @functools.cached_property
+    def tokens(self) -> TokenStore:
+        return TokenStore(self.engine)
+
+    @functools.cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.engine, key=self.audit_key)
+
+    @functools.cached_property
+    def audit_key(self) -> bytes:
+        """Signs the audit chain's head. From settings (several app nodes share it), else a file made once
+        in the data dir (mode 600): the key must live outside the database it protects."""
+        configured = self.settings.audit_key.get_secret_value()
+        if configured:
+            return configured.encode()
+        path = self.settings.data_dir / "audit_key"
+        if not path.exists():
+            import secrets
+
+            path.write_text(secrets.token_hex(32) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    # -- consent and data-subject rights ---------------------------------------------------------
+
+    @functools.cached_property
+    def hooks(self) -> Hooks:
+        hooks = Hooks()
+        # a contact's past cases stop helping others the moment they withdraw case_learning or are frozen
+        # (through the knowledge base, so its BM25 index forgets them too)
+        def forget(contact_id: str, **_: Any) -> int:
+            return self.kb.remove_contact(contact_id)
+
+        hooks.on("consent.revoked", forget, purpose="case_learning", name="knowledge.remove_contact")
+        hooks.on("contact.frozen", forget, name="knowledge.remove_contact")
+        return hooks
+
+    def sync_case_knowledge(self):  # noqa: ANN201 - retrieval.cases.CaseSyncReport
+        """Index past cases and won deals for the contacts whose `case_learning` consent allows it, anonymised
+        by the PII guardrails first; drop what is no longer allowed. Run at seed time and by the worker."""
+        from guardrails.pii.logfilter import redact
+        from retrieval.cases import sync_case_knowledge
+
+        return sync_case_knowledge(self.kb, self.crm, anonymise=lambda text: redact(text, get_scanner()),
+                                   allowed=self.policy.case_learning_allowed)
+
+    @functools.cached_property
+    def consents(self) -> ConsentLedger:
+        return ConsentLedger(self.engine, audit=self.audit, hooks=self.hooks)
+
+    @functools.cached_property
+    def policy(self) -> ConsentPolicy:
+        return ConsentPolicy(self.consents, SqlScopes(self.engine), audit=self.audit)
+
+    @functools.cached_property
+    def consent_offers(self) -> ConsentOffers:
+        return ConsentOffers(self.engine, self.consents, company=RunnerConfig().company)
+
+    @functools.cached_property
+    def dsr(self) -> DsrService:
+        e = self.engine
+        return DsrService(
+            e, audit=self.audit, hooks=self.hooks, conversations_of=conversations_of(e),
+            erasers=[hook_eraser("pii_vault", by_contact=self.pii.erase_contact,
+                                 by_conversation=self.pii.erase_conversation),
+                     knowledge_eraser(self.kb.erase, self.chroma), chroma_eraser(self.chroma),
+                     checkpoint_eraser(self.checkpointer, files=[self.settings.checkpoint_path]),
+                     conversation_eraser(e), queue_eraser(e), consent_eraser(self.consents, e), token_eraser(e)],
+            exporters=[crm_exporter(e), conversation_exporter(e), consent_exporter(self.consents),
+                       audit_exporter(self.audit), queue_exporter(e)],
+        )
+
+    @functools.cached_property
+    def consent_desk(self) -> ConsentDesk:
+        return ConsentDesk(self.consents, self.dsr, audit=self.audit, directory=ContactDirectory(self.engine))
+
+    @functools.cached_property
+    def wecom(self):  # noqa: ANN201 - channels.wecom.service.WeComChannel; only when configured
+        from channels.wecom.service import WeComChannel, WeComConfig
+
+        s = self.settings
+        cfg = WeComConfig(corp_id=s.wecom_corp_id, token=s.wecom_token.get_secret_value(),
+                          encoding_aes_key=s.wecom_encoding_aes_key.get_secret_value(), agent_id=s.wecom_agent_id,
+                          secret=s.wecom_secret.get_secret_value(), api_base=s.wecom_api_base)
+        return WeComChannel(cfg, self.engine, handle_inbound=self.runner.handle, rep_for_user=self.rep_for_wecom_user,
+                            rep=self.crm.rep, conversations=self.conversations)
+
+    def lead_notifiers(self) -> dict[str, Any]:
+        """`notify(rep_id, event)` per channel named in `lead_notify_channels` that is set up here
+        (Slack's joins when its channel merges)."""
+        out: dict[str, Any] = {}
+        if "wecom" in self.settings.lead_notify_channels and self.settings.wecom_configured:
+            out["wecom"] = self.wecom.notifier.notify
+        return out
+
+    def rep_for_wecom_user(self, userid: str) -> str | None:
+        """The active rep behind a WeCom member id (crm_reps.wecom_user_id), if any."""
+        from sqlalchemy import select
+
+        from tools.crm.models import Rep
+
+        with self.crm.session() as s:
+            return s.scalar(select(Rep.id).where(Rep.wecom_user_id == userid, Rep.active.is_(True))) if userid else None
+
+    def consent_status(self, contact_id: str | None, channel: str = "wecom") -> dict[str, Any]:
+        """A person-readable summary of the contact's consent (console, sidebar); the policy decides."""
+        return consent_summary(self.consents, contact_id, channel)
+
+    def record_consent(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The web widget's notice answer. A conversation linked to a CRM contact gets a ledger grant (with the
+        exact notice text kept by hash as provenance); an anonymous visitor's answer is kept in the audit chain
+        only, since consent belongs to a person we know."""
+        cid = str(record.get("conversation_id", ""))
+        convo = self.conversations.get(cid)
+        contact_id = convo.contact_id if convo else None
+        if record["decision"] == "granted" and contact_id:
+            notice_hash = hashlib.sha256(record["notice_text"].encode()).hexdigest()
+            self.consents.keep_notice(text=record["notice_text"], notice_hash=notice_hash, template="web_widget",
+                                      template_version=record["notice_version"], language=record["language"])
+            grant = self.consents.grant(contact_id, "service", ["conversation_content", "contact_details"], ["web"],
+                                        source="web_widget", recorded_by=f"web_visitor:{cid}", given_in=cid,
+                                        notice_version=record["notice_version"], notice_hash=notice_hash)
+            return {"recorded": True, "ref": f"consent_grant:{grant.id}"}
+        seq = self.audit.append(actor=f"web_visitor:{cid}", action="consent.widget_" + record["decision"],
+                                subject=f"contact:{contact_id}" if contact_id else f"conversation:{cid}",
+                                purpose="service", detail={"notice_version": record["notice_version"],
+                                                           "language": record["language"], "channel": "web"})
+        return {"recorded": True, "ref": f"audit:{seq}"}
+
+    def bootstrap_admin_token(self) -> Path | None:
+        """On first start, create an admin token and leave it (mode 600) in the data dir to sign in with."""
+        if self.tokens.has_active("admin"):
+            return None
+        path = self.settings.data_dir / "admin_token"
+        path.write_text(self.tokens.create("admin", "admin", label="bootstrap") + "\n")
+        path.chmod(0o600)
+        return path
+
+    def close(self) -> None:
+        if "wecom" in self.__dict__:
+            self.wecom.close()
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+        if "kb" in self.__dict__:
+            self.kb.embedder.close()
+        if "model" in self.__dict__:
+            self.model.close()
+        if "checkpointer" in self.__dict__:
+            self.checkpointer.conn.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()

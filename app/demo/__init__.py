@@ -1,0 +1,1 @@
+"""The demo tenant: a fictional company, written for this project (see README.md here)."""

@@ -1,0 +1,81 @@
+"""Web chat API: post a message (JSON or SSE stream), read the history. Also documented in OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import StreamingResponse
+
+from agent.conversations import ConversationStore, DuplicateMessage
+from agent.runner import HOLDING, Runner
+from agent.types import Inbound
+from channels.web.schemas import CONVERSATION_ID, ErrorOut, HistoryOut, MessageOut, PostMessage, ReplyOut
+
+ERRORS = {404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": ErrorOut},
+          415: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+ConversationId = Path(..., pattern=CONVERSATION_ID, description="Chosen by the client; created on first message.")
+
+
+def require_json(request: Request) -> None:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise HTTPException(415, f"send JSON with content-type application/json (got {ctype or 'none'!r})")
+
+
+def web_chat_router(runner: Runner, conversations: ConversationStore, max_chars: int) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["web chat"])
+
+    def inbound(conversation_id: str, body: PostMessage) -> Inbound:
+        if len(body.text) > max_chars:
+            raise HTTPException(413, f"message is {len(body.text)} characters; the limit is {max_chars}")
+        return Inbound(conversation_id=conversation_id, text=body.text, channel="web", persona="customer",
+                       channel_user_id=body.visitor_id or "", channel_message_id=body.client_message_id)
+
+    @router.post("/conversations/{conversation_id}/messages", response_model=ReplyOut, responses=ERRORS)
+    def post_message(request: Request, body: PostMessage, conversation_id: str = ConversationId) -> ReplyOut:
+        """Send a customer message and get the reply (or a holding reply when a person must check it)."""
+        require_json(request)
+        msg = inbound(conversation_id, body)
+        try:
+            reply = runner.handle(msg)
+        except DuplicateMessage:
+            raise HTTPException(409, "this client_message_id was already received") from None
+        return ReplyOut(**reply.__dict__)
+
+    @router.post("/conversations/{conversation_id}/stream", responses=ERRORS,
+                 response_class=StreamingResponse)
+    def stream_message(request: Request, body: PostMessage, conversation_id: str = ConversationId):  # noqa: ANN201
+        """Like POST …/messages, but the reply streams as server-sent events: `delta` events with text,
+        then one `reply` event with the final text, status and citations."""
+        require_json(request)
+        msg = inbound(conversation_id, body)
+
+        def events() -> Iterator[str]:
+            try:
+                for event in runner.stream(msg):
+                    yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            except DuplicateMessage:
+                yield "event: error\ndata: {\"error\": \"duplicate client_message_id\"}\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @router.get("/conversations/{conversation_id}/messages", response_model=HistoryOut, responses=ERRORS)
+    def history(conversation_id: str = ConversationId) -> HistoryOut:
+        """Every message of the conversation as the customer saw it."""
+        convo = conversations.get(conversation_id)
+        if convo is None:
+            raise HTTPException(404, f"no conversation {conversation_id!r}")
+        lang = "zh" if convo.language == "zh" else "en"
+        out = []
+        for m in conversations.messages(conversation_id):
+            if m.status == "resolved":  # a "please wait" placeholder that the real answer replaced
+                continue
+            held = m.status == "pending_review"
+            out.append(MessageOut(id=m.id, role=m.role, text=HOLDING[lang] if held else m.text, status=m.status,
+                                  citations=[] if held else m.citations, created_at=m.created_at))
+        return HistoryOut(conversation_id=conversation_id, status=convo.status, messages=out)
+
+    return router

@@ -1,0 +1,1 @@
+"""Evaluation: datasets, runners, metrics, red team, reports, and the `make bench` benchmarks."""

