@@ -35,7 +35,7 @@ from guardrails.consent.tool import consent_request_tool
 from guardrails.dsr import DsrService, checkpoint_eraser, chroma_eraser
 from guardrails.dsr.erasers import consent_eraser, queue_eraser, token_eraser
 from guardrails.dsr.exporters import audit_exporter, consent_exporter, crm_exporter, queue_exporter
-from guardrails.dsr.stores import hook_eraser, knowledge_eraser
+from guardrails.dsr.stores import chroma_remove_contact, hook_eraser, knowledge_eraser
 from guardrails.pii import CrmOwnership, PiiGuard, Vault, get_scanner
 from guardrails.verification.breaker import CircuitBreaker
 from guardrails.verification.policy import VerificationPolicy
@@ -241,9 +241,10 @@ class Container:
     def hooks(self) -> Hooks:
         hooks = Hooks()
         # a contact's past cases stop helping others the moment they withdraw case_learning or are frozen
-        # (through the knowledge base, so its BM25 index forgets them too)
+        # (through the knowledge base, so its BM25 index forgets them too; then any other collection that
+        # holds vectors derived from them)
         def forget(contact_id: str, **_: Any) -> int:
-            return self.kb.remove_contact(contact_id)
+            return self.kb.remove_contact(contact_id) + chroma_remove_contact(self.chroma)(contact_id)
 
         hooks.on("consent.revoked", forget, purpose="case_learning", name="knowledge.remove_contact")
         hooks.on("contact.frozen", forget, name="knowledge.remove_contact")

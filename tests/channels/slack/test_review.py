@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from channels.review.desk import WITHDRAWN
 
 from tests.channels.slack.conftest import (
     CUSTOMER_TEAM,
@@ -142,7 +143,8 @@ def test_edit_in_a_modal_and_reject_and_decisions_made_elsewhere(slack):
     submit(slack, "review_reject_submit", meta, {"reason": {"text": {"type": "plain_text_input",
                                                                      "value": "we never waive fees"}}})
     slack.settle()
-    assert customer_thread(slack, second)[1:] == [], "a rejected draft never reaches the customer"
+    # a rejected draft never reaches the customer; they are told a colleague will follow up instead
+    assert [m["text"] for m in customer_thread(slack, second)[1:]] == [WITHDRAWN["en"]]
     rejected = slack.container.queue.get(reject_item.id)
     assert rejected.status == "rejected" and rejected.decision_reason == "we never waive fees"
 
