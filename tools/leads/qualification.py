@@ -140,9 +140,10 @@ class Qualifier:
                     [("system", PROMPT), ("human", text)])
                 if isinstance(out, Mapping):
                     out = BantExtract.model_validate(out)
-                if isinstance(out, BantExtract):
+                if isinstance(out, BantExtract) and any(v not in (None, "") for v in out.model_dump().values()):
                     return out, "model"
-                log.warning("qualification model returned %s; using the rules", type(out).__name__)
+                # nothing usable (no object, or an empty one): the rules may still find what was said
+                log.warning("qualification model returned nothing usable; using the rules")
             except Exception as exc:  # a model returning garbage must not stop qualification
                 log.warning("qualification model failed (%s); using the rules", type(exc).__name__)
         return extract_rules(text), "rules"

@@ -1,9 +1,9 @@
 """Lead routing as a pure function: the lead, the reps, their loads and turns, and the time in; exactly
 one rep, or no rep and the reason, out.
 
-Hard rules, in order: active and not already passed on this lead; covers the lead's region; speaks its
-language; sells its product line; senior enough for a large deal; below capacity; inside working hours
-in their own time zone. Among the reps left, the account's owner keeps the account; otherwise the rep
+Hard rules, in order (the first that leaves nobody is the reason given): active; covers the lead's
+region; speaks its language; sells its product line; senior enough for a large deal; has not already
+passed on this lead; below capacity; inside working hours in their own time zone. Among the reps left, the account's owner keeps the account; otherwise the rep
 offered the fewest leads goes next (then the one who waited longest), which keeps equal reps within
 one lead of each other.
 """
@@ -93,9 +93,6 @@ def route(lead: LeadFacts, reps: Iterable[RepFacts], *, loads: Mapping[str, int]
     pool = [r for r in reps if r.active]
     if not pool:
         return RouteDecision(None, "there are no active reps")
-    pool = [r for r in pool if r.id not in excluded]
-    if not pool:
-        return RouteDecision(None, "every rep who could take this lead has declined it or let it lapse")
     today = (now if now.tzinfo else now.replace(tzinfo=UTC)).date()
     big = lead.value >= rules.large_deal
     steps: list[tuple[Callable[[RepFacts], bool], str]] = [
@@ -106,6 +103,7 @@ def route(lead: LeadFacts, reps: Iterable[RepFacts], *, loads: Mapping[str, int]
          f"no rep for this region and language sells {lead.product_line}"),
         (lambda r: not big or _senior(r, today, rules.senior_days),
          f"a deal of {lead.value:,.0f} needs a rep with {rules.senior_days} days' tenure; none matches"),
+        (lambda r: r.id not in excluded, "every rep who could take this lead has declined it or let it lapse"),
         (lambda r: loads.get(r.id, 0) < r.capacity, "every matching rep is at capacity"),
         (lambda r: in_working_hours(r, now, rules.workdays), "no matching rep is in working hours now"),
     ]
