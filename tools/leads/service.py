@@ -168,6 +168,11 @@ class LeadService:
         return sum(1 for lead in self.store.leads(status="unassigned", limit=limit)
                    if self.route_lead(lead["id"], now=now).get("rep_id"))
 
+    def housekeeping(self, now: datetime | None = None) -> dict[str, int]:
+        """What a periodic job runs: expired offers re-routed, then queued leads retried."""
+        now = now or self.clock()
+        return {"rerouted": self.reroute_expired(now), "from_queue": self.retry_unassigned(now)}
+
     def unassigned(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.store.leads(status="unassigned", limit=limit)
 

@@ -178,7 +178,7 @@ def test_rep_zh_lead_qualify_score_route(db_container):
              call("score_lead", lead_id=lead_id), call("route_lead", lead_id=lead_id), rep="rep-002")
     qualified, scored, routed = results(w, "rep-zh")[-3:]
     assert qualified["bant"]["budget"] == 800_000 and qualified["bant"]["timeline"] == "明年"
-    assert scored["scored"] and scored["method"] == "rules" and len(scored["features"]) == 9
+    assert scored["scored"] and scored["method"] == "fitted" and len(scored["features"]) == 9
     assert any("决策人" in r or "预算" in r for r in scored["reasons"])
     assert routed["routed"] and routed["rep_id"] == "rep-002" and w.sent[-1][1]["score"] == scored["score"]
 

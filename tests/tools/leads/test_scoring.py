@@ -51,18 +51,21 @@ def _history(session: Session, n_won: int, n_lost: int) -> None:
 
 def test_fitted_on_the_stores_history_once_there_is_enough(db_container):
     c = db_container
-    scorer = LeadScorer(c.crm.closed_deals)
     demo = c.crm.closed_deals()
-    assert len(demo) < 20  # the demo history alone is too thin
-    assert scorer.score(features_of(value=1, employees=1, tier="", prior_won=0, activities=0)).method == "rules"
+    plain = features_of(value=1, employees=1, tier="", prior_won=0, activities=0)
+    assert LeadScorer(lambda: demo[:10]).score(plain).method == "rules"  # too few deals
+    assert LeadScorer(lambda: [d for d in demo if d["stage"] == "won"]).score(plain).method == "rules"  # one class
+    scorer = LeadScorer(c.crm.closed_deals)
+    won = sum(d["stage"] == "won" for d in demo)
+    assert len(demo) >= 20 and scorer.score(plain).trained_on == {"won": won, "lost": len(demo) - won}
     with Session(c.engine) as s:
-        _history(s, 12, 8)
+        _history(s, 12, 8)  # the cache notices the history grew
     fitted = scorer.score(features_of(value=90_000, employees=5000, tier="enterprise", prior_won=0, activities=0))
     small = scorer.score(features_of(value=2_000, employees=15, tier="smb", prior_won=0, activities=0))
-    won = sum(d["stage"] == "won" for d in demo) + 12
-    assert fitted.method == "fitted" and fitted.trained_on == {"won": won, "lost": len(demo) - won + 12 + 8}
+    assert fitted.method == "fitted" and fitted.trained_on == {"won": won + 12, "lost": len(demo) - won + 8}
     by_name = {f["name"]: f for f in fitted.features}
     assert by_name["deal_size"]["source"] == "fitted" and by_name["deal_size"]["weight"] > 0
     assert by_name["budget_known"]["source"] == "rule"  # deals carry no BANT: rule weight kept
+    assert by_name["engagement"]["source"] == "rule"  # never varies in the history: rule weight kept
     assert by_name["deal_size"]["weight"] != FEATURES["deal_size"][0]
     assert fitted.score > small.score + 20

@@ -75,13 +75,19 @@ def test_chinese_lead_goes_to_the_chinese_speaking_owner(world):
     assert sent[0][1]["language"] == "zh" and sent[0][1]["estimated_value"] == 500_000
 
 
-def test_decline_and_sla_expiry_reroute_and_end_in_the_queue(world):
-    c, service, sent, clock = world
+def apac_lead(world, text: str) -> tuple[LeadService, dict, str]:  # noqa: ANN001
+    """An APAC lead routed on an Asian morning, where rep-002 and rep-003 both qualify: (service, lead, rep)."""
+    c, service, _, clock = world
     clock.now = TUESDAY_ASIA_MORNING
-    leads = service()
-    lead = leads.create_lead("A Singapore retailer needs analytics dashboards soon, budget $8k.")
+    leads = service()  # a new service each time, as after a restart: the turns live in the database
+    lead = leads.create_lead(text)
     c.crm.update_lead(lead["id"], region="APAC")
-    first = leads.route_lead(lead["id"])["rep_id"]
+    return leads, lead, leads.route_lead(lead["id"])["rep_id"]
+
+
+def test_decline_and_sla_expiry_reroute_and_end_in_the_queue(world):
+    c, _, sent, clock = world
+    leads, lead, first = apac_lead(world, "A Singapore retailer needs analytics dashboards soon, budget $8k.")
     assert first in ("rep-002", "rep-003")
     second = "rep-003" if first == "rep-002" else "rep-002"
     assert leads.on_decline(lead["id"], "rep-001")["rep_id"] is None  # not their lead: nothing happens
@@ -98,12 +104,8 @@ def test_decline_and_sla_expiry_reroute_and_end_in_the_queue(world):
 
 
 def test_accept_keeps_the_lead_and_counts_toward_capacity(world):
-    c, service, _, clock = world
-    clock.now = TUESDAY_ASIA_MORNING
-    leads = service()
-    lead = leads.create_lead("APAC logistics firm needs connectors to SAP.")
-    c.crm.update_lead(lead["id"], region="APAC")
-    rep = leads.route_lead(lead["id"])["rep_id"]
+    c, _, _, clock = world
+    leads, lead, rep = apac_lead(world, "APAC logistics firm needs connectors to SAP.")
     assert leads.on_accept(lead["id"], rep)["accepted"] is True
     assert leads.reroute_expired(clock.now + timedelta(hours=2)) == 0
     assert c.crm.lead(lead["id"])["status"] == "accepted" and c.crm.open_loads()[rep] == 1
@@ -123,14 +125,7 @@ def test_queue_outside_working_hours_then_retry(world):
 
 
 def test_round_robin_turns_survive_a_restart(world):
-    c, service, _, clock = world
-    clock.now = TUESDAY_ASIA_MORNING
-    picks = []
-    for i in range(4):
-        leads = service()  # a new service (as after a restart) each time: the turns live in the database
-        lead = leads.create_lead(f"APAC prospect {i} needs analytics.")
-        c.crm.update_lead(lead["id"], region="APAC")
-        picks.append(leads.route_lead(lead["id"])["rep_id"])
+    picks = [apac_lead(world, f"APAC prospect {i} needs analytics.")[2] for i in range(4)]
     assert sorted(picks) == ["rep-002", "rep-002", "rep-003", "rep-003"]
     assert picks[0] != picks[1] and picks[2] != picks[3]
 
