@@ -116,10 +116,12 @@ def _known(bant: Mapping[str, Any], name: str) -> bool:
 
 
 def merge(previous: Mapping[str, Any], found: BantExtract) -> dict[str, Any]:
-    """What was said this time wins over what was known; what was not said is kept."""
+    """What was said this time wins over what was known (a corrected budget or date); what was not said is
+    kept. The need is the exception: the first one stated is the reason for the conversation, and later
+    sentences with "want" or "hope" in them are usually about something else."""
     merged = {k: previous.get(k) for k in ("budget", "budget_note", "authority", "need", "timeline")}
     for key, value in found.model_dump().items():
-        if value not in (None, ""):
+        if value not in (None, "") and not (key == "need" and merged.get("need")):
             merged[key] = value
     return merged
 
@@ -151,7 +153,13 @@ class Qualifier:
     def qualify(self, messages: Sequence[str], previous: Mapping[str, Any] | None = None,
                 language: str = "en") -> Qualification:
         found, method = self.extract(messages)
-        bant = merge(previous or {}, found)
+        if method == "rules":
+            # message by message, in order, so a later correction wins over what was said before it
+            bant = dict(previous or {})
+            for message in messages:
+                bant = merge(bant, extract_rules(message))
+        else:
+            bant = merge(previous or {}, found)
         missing = missing_of(bant)
         words = QUESTIONS["zh" if language == "zh" else "en"]
         return Qualification(bant, missing, words[missing[0]] if missing else None, method)

@@ -75,3 +75,11 @@ def test_an_empty_answer_from_the_model_counts_as_nothing():
     model = ScriptedChatModel(script=[_structured({})])
     step = Qualifier(model).qualify(["I'm the founder and we need better churn reports."], {}, "en")
     assert step.method == "rules" and step.bant["authority"] == "decision maker"
+
+
+def test_the_whole_conversation_at_once_lets_later_corrections_win():
+    said = ["We need churn dashboards. Budget is $20k.", "I hope we can start next month.",
+            "Actually the budget is $35k now; our CFO has to approve it."]
+    step = Qualifier().qualify(said, {}, "en")
+    assert step.bant["budget"] == 35_000 and step.bant["need"] == "We need churn dashboards."
+    assert step.bant["timeline"] == "next month" and "approve" in step.bant["authority"]
