@@ -154,3 +154,19 @@ def test_bad_input_is_refused_clearly(world):
         leads.create_lead("hello", contact_id="con-nope")
     with pytest.raises(LookupError):
         leads.route_lead("lead-nope")
+
+
+def test_routing_the_same_lead_at_once_from_many_threads_offers_it_once(world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    c, service, sent, clock = world
+    clock.now = TUESDAY_ASIA_MORNING
+    leads = service()
+    lead = leads.create_lead("APAC prospect needs analytics.")
+    c.crm.update_lead(lead["id"], region="APAC", score=50.0)
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: leads.route_lead(lead["id"]), range(6)))
+    offers = c.crm.assignments(lead["id"])
+    assert len(offers) == 1 and len(sent) == 1
+    assert {r["rep_id"] for r in results} == {offers[0]["rep_id"]}
+    assert sum(c.crm.rotation()[r][0] for r in ("rep-002", "rep-003") if r in c.crm.rotation()) == 1
