@@ -105,7 +105,8 @@ def build_script(situation: str, *, stage: str = "", view: Mapping[str, Any] | N
     fill = {"account": account, "context": customer_context(view, lang), "topic": topic}
     lines = [line.format(**fill) for line in words.get(objection or stage, words["needs"])]
     citations = []
-    for n, case in enumerate(cases, start=1):
+    for i, case in enumerate(cases, start=1):
+        n = case.get("n") or i  # the turn's source number when the caller registered the case as a source
         lines.append(words["case"].format(text=_first_sentence(str(case.get("text", ""))), n=n))
         citations.append({"n": n, "source": case.get("source", ""), "chunk_id": case.get("chunk_id", "")})
     if not cases:

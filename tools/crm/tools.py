@@ -37,7 +37,9 @@ LEAD_FIELDS = ("id", "status", "product_line", "language", "region", "estimated_
                "unassigned_reason")
 STAFF = ["rep", "admin"]
 PROFILING = ["company_profile", "purchase_history", "social_behavioural"]
-SimilarCases = Callable[[str, int], Sequence[Mapping[str, Any]]]  # (text, k) -> [{text, source, chunk_id}]
+# (text, k) -> similar won cases: retrieval hits (objects with .text, .source, .chunk_id), which are added to
+# the turn's numbered sources so the reply's [n] citations point at them; or dicts with those keys
+SimilarCases = Callable[[str, int], Sequence[Any]]
 Handoff = Callable[[str, str], Any]  # (conversation_id, reason)
 
 
@@ -69,6 +71,20 @@ def _said(runtime: ToolRuntime) -> list[str]:
     if inbound and inbound not in said:
         said.append(inbound)
     return said
+
+
+def _numbered(ctx: Any, found: Sequence[Any]) -> list[dict[str, Any]]:  # noqa: ANN401 - TurnContext
+    """Cases as dicts with the number to cite them by: retrieval hits join the turn's sources (so the
+    runner's citations resolve [n]); plain dicts are numbered in order."""
+    hits = [f for f in found if not isinstance(f, Mapping)]
+    numbers = iter(ctx.add_sources(hits) if hits and hasattr(ctx, "add_sources") else [])
+    out = []
+    for i, f in enumerate(found, start=1):
+        if isinstance(f, Mapping):
+            out.append({**f, "n": f.get("n") or i})
+        else:
+            out.append({"text": f.text, "source": f.source, "chunk_id": f.chunk_id, "n": next(numbers, i)})
+    return out
 
 
 def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: DataPolicy | None = None,
@@ -330,8 +346,9 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             full = store.account_360(match["id"]) or {}
             view = {"account": full.get("account"), "deals": full.get("deals", [])}
         query = " ".join(x for x in (situation, ((view or {}).get("account") or {}).get("industry") or "") if x)
-        cases = list(similar_cases(query, 3)) if similar_cases is not None else []
-        return _json(build_script(situation, stage=stage, view=view, cases=cases, language=ctx.language))
+        found = list(similar_cases(query, 3)) if similar_cases is not None else []
+        return _json(build_script(situation, stage=stage, view=view, cases=_numbered(ctx, found),
+                                  language=ctx.language))
 
     draft_script.metadata = {"purpose": "sales_followup", "data_categories": ["company_profile", "purchase_history"],
                              "roles": STAFF}

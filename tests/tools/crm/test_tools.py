@@ -199,22 +199,28 @@ def test_rep_draft_script_is_grounded_cited_and_marked_draft(seeded_container):
     c = seeded_container
     c.sync_case_knowledge()
 
-    def similar(text: str, k: int) -> list[dict]:
-        hits = c.kb.searcher("internal").search(text, k=k * 4)
-        return [{"text": h.text, "source": h.source, "chunk_id": h.chunk_id}
-                for h in hits if h.source.startswith("deals/")][:k]
+    def similar(text: str, k: int) -> list:  # what the app wires: won deals from the internal knowledge base
+        return [h for h in c.kb.searcher("internal").search(text, k=k * 4) if h.source.startswith("deals/")][:k]
 
     w = build(c, clock=Clock(TUESDAY_NY_MORNING), similar_cases=similar)
-    rep_turn(w, "rep-draft", "Brightleaf says Pro is too expensive vs Starter. Help me answer.",
+
+    def answer_from_the_track(messages: list) -> str:  # the model's reply quotes the track's first case line
+        track = json.loads(next(m.content for m in messages if getattr(m, "name", "") == "draft_script"))
+        return f"Suggested answer: {[line for line in track['talk_track'] if line.endswith(']')][0]}"
+
+    reply = rep_turn(w, "rep-draft", "Brightleaf says Pro is too expensive vs Starter. Help me answer.",
              together(call("draft_script", situation="Pro is too expensive compared to Starter",
                            account_name="Brightleaf"),
                       call("draft_script", situation="opening", stage="introduction", contact_id="con-001"),
-                      call("draft_script", situation="x", stage="haggling")))
+                      call("draft_script", situation="x", stage="haggling")), answer_from_the_track)
     price, intro, bad = results(w, "rep-draft")
     assert price["draft"] is True and price["for"] == "rep" and price["objection"] == "price"
     assert "DRAFT" in price["notice"] and "Brightleaf" not in price["notice"]
     assert price["citations"] and all(c_["source"].startswith("deals/") for c_ in price["citations"])
-    assert any(line.endswith("[1]") for line in price["talk_track"])
+    cited = [line for line in price["talk_track"] if line.endswith("]")]
+    assert cited and all(f"[{c_['n']}]" in " ".join(cited) for c_ in price["citations"])
+    # the cases joined the turn's numbered sources, so an [n] the reply takes from the track cites that case
+    assert reply.citations and reply.citations[0]["source"] == price["citations"][0]["source"]
     assert "Consumer goods" in price["customer_context"]
     assert intro["stage"] == "introduction" and "Northwind Robotics" in intro["talk_track"][0]
     assert bad["draft"] is False and "stage must be one of" in bad["reason"]
