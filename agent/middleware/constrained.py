@@ -53,13 +53,15 @@ def tool_name(tool: BaseTool | dict[str, Any]) -> str:
     return tool.name if isinstance(tool, BaseTool) else convert_to_openai_tool(tool)["function"]["name"]
 
 
-def step_schema(tools: list[BaseTool | dict[str, Any]]) -> dict[str, Any]:
-    """One branch per tool, then the answer. Tools come first: small models pick the first branch that
-    looks plausible, and a clear request for a tool should not be answered in prose instead."""
+def step_schema(tools: list[BaseTool | dict[str, Any]], *, answer_first: bool = False) -> dict[str, Any]:
+    """One branch per tool, and the answer. Small models lean to the first branch that looks plausible:
+    before any tool ran, tools come first (a clear request for a tool should not be answered in prose);
+    once a result is in, the answer comes first (so the model answers from it instead of chaining tools)."""
     branches = [{"type": "object", "properties": {"action": {"const": tool_name(t)}, "args": _parameters(t)},
                  "required": ["action", "args"], "additionalProperties": False} for t in tools]
-    branches.append({"type": "object", "properties": {"action": {"const": ANSWER}, "text": {"type": "string"}},
-                     "required": ["action", "text"], "additionalProperties": False})
+    answer = {"type": "object", "properties": {"action": {"const": ANSWER}, "text": {"type": "string"}},
+              "required": ["action", "text"], "additionalProperties": False}
+    branches = [answer, *branches] if answer_first else [*branches, answer]
     return branches[0] if len(branches) == 1 else {"anyOf": branches}
 
 
@@ -141,12 +143,13 @@ class ConstrainedToolCalls(AgentMiddleware):
     def _prepare(self, request: ModelRequest) -> tuple[ModelRequest, set[str]]:
         ctx = request.runtime.context
         tools = [] if _exhausted(request.messages, self.max_tool_rounds) else list(request.tools)
+        have_results = any(isinstance(m, ToolMessage) for m in _this_turn(request.messages))
         language = getattr(ctx, "language", "en")
-        guide = load_prompt("tool_use" if tools else "answer_only", language)
+        guide = load_prompt(("tool_followup" if have_results else "tool_use") if tools else "answer_only", language)
         note = guide.render(tools=tool_menu(tools))
         base = request.system_message.content if request.system_message else ""
         system = SystemMessage(content=f"{base}\n\n{note}" if base else note)
-        fmt = {"type": "json_schema", "json_schema": {"name": "next_step", "schema": step_schema(tools)}}
+        fmt = {"type": "json_schema", "json_schema": {"name": "next_step", "schema": step_schema(tools, answer_first=have_results)}}
         # extra_body, not response_format: the client then streams plain chunks (see runner.stream)
         settings = {**request.model_settings, "extra_body": {"response_format": fmt}}
         if ctx is not None and hasattr(ctx, "json_mode"):
@@ -205,7 +208,8 @@ class AnswerStream:
             key = self.buffer.find('"text"')
             if key < 0:
                 return ""
-            quote = self.buffer.find('"', self.buffer.find(":", key + 6) + 1)
+            colon = self.buffer.find(":", key + 6)
+            quote = self.buffer.find('"', colon + 1) if colon >= 0 else -1
             if quote < 0:
                 return ""
             self._pos = quote + 1
