@@ -149,6 +149,7 @@ class Runner:
         restorer = self.pii.stream_restorer(conversation_id=ctx.conversation_id, recipient=_recipient(ctx)) \
             if self.pii else None
         answers: dict[str, AnswerStream] = {}  # per streamed message of a constrained (JSON) model
+        current: str | None = None
         try:
             for chunk, meta in self.agent.stream(state_in, self._config(ctx), context=ctx, stream_mode="messages"):
                 if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):
@@ -156,6 +157,8 @@ class Runner:
                 if chunk.tool_call_chunks:
                     buffer = ""
                     continue
+                if chunk.id != current:  # a new model call (next step, retry, fallback): drop the unsent rest
+                    current, buffer = chunk.id, ""
                 piece = str(chunk.content)
                 if ctx.json_mode or chunk.id in answers:  # the answer is the "text" of a JSON step
                     piece = answers.setdefault(chunk.id or "", AnswerStream()).feed(piece)
