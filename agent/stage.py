@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 STAGES = ("introduction", "qualification", "needs", "solution", "objection", "close")
 
-# Checked in this order: the later a stage in a sale, the stronger its signal.
+# Checked in this order: the later a stage in a sale, the stronger its signal ("need to" is the weakest).
 SIGNALS: list[tuple[str, re.Pattern[str]]] = [
     ("close", re.compile(
         r"\b(sign(ed|ing)?|contract|purchase order|invoice|buy|order|subscribe|get started|next steps?|"
@@ -24,12 +24,12 @@ SIGNALS: list[tuple[str, re.Pattern[str]]] = [
     ("solution", re.compile(
         r"\b(how (does|do|would|can)|does it|can it|do you (support|have|offer)|integrat\w*|feature\w*|"
         r"pric(e|es|ing)|plan|edition|demo|compare|sso|api|deploy\w*)\b|支持|集成|功能|价格|多少钱|版本|演示|部署", re.I)),
-    ("needs", re.compile(
-        r"\b(we need|need to|looking for|struggl\w*|problem|pain|challenge|want to|trying to|our team|"
-        r"currently)\b|需要|想要|问题|痛点|挑战|我们团队|目前", re.I)),
     ("qualification", re.compile(
         r"\b(budget|decision|decide|approv\w*|timeline|timeframe|by (next|this) (month|quarter|year)|"
         r"how many (users|seats)|seats|headcount|team of \d+)\b|预算|决策|审批|时间表|多少人|席位", re.I)),
+    ("needs", re.compile(
+        r"\b(we need|need to|looking for|struggl\w*|problem|pain|challenge|want to|trying to|our team|"
+        r"currently)\b|需要|想要|问题|痛点|挑战|我们团队|目前", re.I)),
 ]
 
 
