@@ -159,6 +159,12 @@ class Settings(BaseSettings):
                 out[name] = "********" if value.get_secret_value() else ""
             elif name.endswith("_url") and isinstance(value, str):
                 out[name] = _mask_url_password(value)
+            elif name in ("llm_fallbacks", "llm_prices"):  # nested models: secrets show as ******, URLs masked
+                dumped = [f.model_dump(mode="json") for f in value] if isinstance(value, list) else \
+                    {k: v.model_dump(mode="json") for k, v in value.items()}
+                for item in dumped if isinstance(dumped, list) else []:
+                    item["base_url"] = _mask_url_password(item.get("base_url", ""))
+                out[name] = dumped
             else:
                 out[name] = str(value) if isinstance(value, Path) else value
         return out

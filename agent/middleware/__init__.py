@@ -9,7 +9,7 @@ from langchain.agents.middleware import ModelFallbackMiddleware, ModelRetryMiddl
 from agent.budget import TokenBudget
 from agent.llm.factory import ModelHandle
 from agent.middleware.consent import consent_guard
-from agent.middleware.constrained import ConstrainedToolCalls
+from agent.middleware.constrained import ConstrainedToolCalls, ToolTranscript
 from agent.middleware.garbage import GarbageGuard, ModelGarbage
 from agent.middleware.history import trim_history
 from agent.middleware.pii import pii_middleware
@@ -36,14 +36,18 @@ def stack(*, company: str, crm: CrmStore, model: ModelHandle, history_cap: int =
     if garbage_retries:  # garbage once more from the same model before falling back: sampling may do better
         layers.append(ModelRetryMiddleware(max_retries=garbage_retries, retry_on=(ModelGarbage,), on_failure="error",
                                            initial_delay=0.0, backoff_factor=0.0, jitter=False))
+    def constrained(chat: Any) -> bool:  # noqa: ANN401
+        return not model.serving(chat).native_tools
+
     return [
         *layers,
         system_prompt(company=company, crm=crm, budget_for=budget_for),
         GarbageGuard(),
-        ConstrainedToolCalls(lambda chat: not model.serving(chat).native_tools, max_tool_rounds=max_tool_rounds),
+        ConstrainedToolCalls(constrained, max_tool_rounds=max_tool_rounds),
         trim_history(budget_for=budget_for, cap=history_cap),
         # sees the final system message and history, so the model only ever gets placeholders
         *([pii_middleware(pii)] if pii is not None else []),
+        ToolTranscript(constrained),
         # innermost: counts exactly what the serving model received and produced
         *([UsageMeter(usage, lambda chat: model.serving(chat).name)] if usage is not None else []),
     ]

@@ -154,8 +154,7 @@ class ConstrainedToolCalls(AgentMiddleware):
         settings = {**request.model_settings, "extra_body": {"response_format": fmt}}
         if ctx is not None and hasattr(ctx, "json_mode"):
             ctx.json_mode = True  # tells the runner's stream to read the answer out of the JSON
-        prepared = request.override(tools=[], tool_choice=None, system_message=system, model_settings=settings,
-                                    messages=_as_text(request.messages))
+        prepared = request.override(tools=[], tool_choice=None, system_message=system, model_settings=settings)
         return prepared, {tool_name(t) for t in tools}
 
     def _convert(self, response: ModelResponse, names: set[str]) -> ModelResponse:
@@ -181,9 +180,32 @@ class ConstrainedToolCalls(AgentMiddleware):
 
     async def awrap_model_call(self, request: ModelRequest, handler):  # noqa: ANN001, ANN201
         if not self.constrained(request.model):
+            ctx = request.runtime.context
+            if ctx is not None and hasattr(ctx, "json_mode"):
+                ctx.json_mode = False
             return await handler(request)
         prepared, names = self._prepare(request)
         return self._convert(await handler(prepared), names)
+
+
+class ToolTranscript(AgentMiddleware):
+    """For constrained models, earlier tool calls and results as plain text (`_as_text`). Innermost, after
+    the PII layer: that layer must still see tool results as tool results (their personal data belongs to
+    whoever the CRM says, not to the person typing), and the model gets the pseudonymised text."""
+
+    def __init__(self, constrained: Callable[[BaseChatModel], bool]):
+        super().__init__()
+        self.constrained = constrained
+
+    def wrap_model_call(self, request: ModelRequest, handler):  # noqa: ANN001, ANN201
+        if self.constrained(request.model):
+            request = request.override(messages=_as_text(request.messages))
+        return handler(request)
+
+    async def awrap_model_call(self, request: ModelRequest, handler):  # noqa: ANN001, ANN201
+        if self.constrained(request.model):
+            request = request.override(messages=_as_text(request.messages))
+        return await handler(request)
 
 
 class AnswerStream:

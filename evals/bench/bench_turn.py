@@ -15,18 +15,41 @@ QUESTIONS = ["How much is the Pro edition?", "Do you support SSO?", "专业版�
 TURNS = 100
 
 
+def _time_query_embedding(embedder: object) -> list[float]:
+    """Times the query embedder (the one model that still runs in a scripted turn) by wrapping the method
+    on the instance the cached searchers already hold."""
+    spent = [0.0]
+    inner = embedder.embed_query
+
+    def embed_query(text: str):  # noqa: ANN202
+        t = time.perf_counter()
+        try:
+            return inner(text)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    embedder.embed_query = embed_query
+    return spent
+
+
 def run() -> list[Row]:
     c = seeded_container()
     try:
         for q in QUESTIONS:  # warm-up: models, indexes, first queries
             c.runner.handle(Inbound("warm", q))
-        times = []
+        spent = _time_query_embedding(c.kb.embedder)
+        times, embeds = [], []
         for i in range(TURNS):
-            t = time.perf_counter()
+            t, before = time.perf_counter(), spent[0]
             c.runner.handle(Inbound(f"b-{i % 10}", QUESTIONS[i % len(QUESTIONS)]))
             times.append((time.perf_counter() - t) * 1000)
+            embeds.append((spent[0] - before) * 1000)
     finally:
         c.close()
+    rest = [t - e for t, e in zip(times, embeds, strict=True)]
     note = f"scripted model, {TURNS} turns over 10 conversations"
     return [Row("turn_overhead", "p50", percentile(times, 50), "ms", "", note),
-            Row("turn_overhead", "p95", percentile(times, 95), "ms", "≤ 25", note)]
+            Row("turn_overhead", "p95", percentile(times, 95), "ms", "≤ 25", note),
+            Row("turn_overhead", "query embedding p50", percentile(embeds, 50), "ms", "", "e5-small, part of the above"),
+            Row("turn_overhead", "without query embedding p50", percentile(rest, 50), "ms", "", note),
+            Row("turn_overhead", "without query embedding p95", percentile(rest, 95), "ms", "", note)]

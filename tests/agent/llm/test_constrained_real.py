@@ -15,7 +15,7 @@ from langchain_core.tools import tool
 from agent.context import TurnContext
 from agent.llm.factory import LlmConfig, build_model
 from agent.llm.weights import MODELS, cached_path, is_cached
-from agent.middleware.constrained import ConstrainedToolCalls
+from agent.middleware.constrained import ConstrainedToolCalls, ToolTranscript
 from app.settings import DEFAULT_MODEL_CACHE
 
 MODEL = MODELS[os.environ.get("SALESAGENT_TEST_CONSTRAINED_MODEL", "qwen2.5-1.5b")]
@@ -78,8 +78,11 @@ def local_model():  # noqa: ANN201
 
 @pytest.mark.slow
 def test_embedded_model_picks_the_right_tool_and_the_loop_runs_it(local_model):
+    def constrained(chat):  # noqa: ANN001, ANN202
+        return chat is local_model.chat
+
     agent = create_agent(local_model.chat, tools=TOOLS,
-                         middleware=[ConstrainedToolCalls(lambda chat: chat is local_model.chat)],
+                         middleware=[ConstrainedToolCalls(constrained), ToolTranscript(constrained)],
                          system_prompt="You are the sales copilot of Lumen Analytics, helping a sales rep.",
                          context_schema=TurnContext)
     right, picked = 0, []
