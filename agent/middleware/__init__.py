@@ -41,7 +41,8 @@ def stack(*, company: str, crm: CrmStore, model: ModelHandle, history_cap: int =
 
     return [
         *layers,
-        system_prompt(company=company, crm=crm, budget_for=budget_for),
+        system_prompt(company=company, crm=crm, budget_for=budget_for, constrained=constrained,
+                      max_tool_rounds=max_tool_rounds),
         GarbageGuard(),
         ConstrainedToolCalls(constrained, max_tool_rounds=max_tool_rounds),
         trim_history(budget_for=budget_for, cap=history_cap),

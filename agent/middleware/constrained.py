@@ -132,6 +132,19 @@ def _as_text(messages: list[Any]) -> list[Any]:
     return out
 
 
+def step_plan(messages: list[Any], tools: list[Any], max_rounds: int) -> tuple[list[Any], bool]:
+    """(the tools still offered this step, whether tool results of this turn are already in)."""
+    offered = [] if _exhausted(messages, max_rounds) else list(tools)
+    return offered, any(isinstance(m, ToolMessage) for m in _this_turn(messages))
+
+
+def step_note(tools: list[Any], have_results: bool, language: str) -> str:
+    """How to answer in JSON, with the tool menu: the system prompt places it before the sources, so the
+    static head of the prompt (persona and tools) stays one cached prefix on llama.cpp."""
+    name = ("tool_followup" if have_results else "tool_use") if tools else "answer_only"
+    return load_prompt(name, language).render(tools=tool_menu(tools))
+
+
 class ConstrainedToolCalls(AgentMiddleware):
     """Applies to the models `constrained(model)` says lack native tool calling; others pass through."""
 
@@ -142,19 +155,19 @@ class ConstrainedToolCalls(AgentMiddleware):
 
     def _prepare(self, request: ModelRequest) -> tuple[ModelRequest, set[str]]:
         ctx = request.runtime.context
-        tools = [] if _exhausted(request.messages, self.max_tool_rounds) else list(request.tools)
-        have_results = any(isinstance(m, ToolMessage) for m in _this_turn(request.messages))
-        language = getattr(ctx, "language", "en")
-        guide = load_prompt(("tool_followup" if have_results else "tool_use") if tools else "answer_only", language)
-        note = guide.render(tools=tool_menu(tools))
+        tools, have_results = step_plan(request.messages, request.tools, self.max_tool_rounds)
+        note = step_note(tools, have_results, getattr(ctx, "language", "en"))
         base = request.system_message.content if request.system_message else ""
-        system = SystemMessage(content=f"{base}\n\n{note}" if base else note)
-        fmt = {"type": "json_schema", "json_schema": {"name": "next_step", "schema": step_schema(tools, answer_first=have_results)}}
+        if not isinstance(base, str) or note not in base:  # the persona template did not place it already
+            system = SystemMessage(content=f"{base}\n\n{note}" if base else note)
+            request = request.override(system_message=system)
+        fmt = {"type": "json_schema",
+               "json_schema": {"name": "next_step", "schema": step_schema(tools, answer_first=have_results)}}
         # extra_body, not response_format: the client then streams plain chunks (see runner.stream)
         settings = {**request.model_settings, "extra_body": {"response_format": fmt}}
         if ctx is not None and hasattr(ctx, "json_mode"):
             ctx.json_mode = True  # tells the runner's stream to read the answer out of the JSON
-        prepared = request.override(tools=[], tool_choice=None, system_message=system, model_settings=settings)
+        prepared = request.override(tools=[], tool_choice=None, model_settings=settings)
         return prepared, {tool_name(t) for t in tools}
 
     def _convert(self, response: ModelResponse, names: set[str]) -> ModelResponse:

@@ -3,6 +3,7 @@ numbered sources, each cut to the passage budget of the serving model's window."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from langchain.agents.middleware import ModelRequest, dynamic_prompt
@@ -11,6 +12,7 @@ from langchain_core.messages import HumanMessage
 
 from agent.budget import TokenBudget
 from agent.context import TurnContext
+from agent.middleware.constrained import step_note, step_plan
 from agent.stage import infer_stage
 from prompts import load as load_prompt
 from prompts import stage_guidance
@@ -30,8 +32,11 @@ def _said(request: ModelRequest) -> list[str]:
     return [m.content for m in request.messages if isinstance(m, HumanMessage) and isinstance(m.content, str)]
 
 
-def system_prompt(*, company: str, crm: CrmStore,
-                  budget_for: Callable[[BaseChatModel], TokenBudget] | None = None):  # noqa: ANN201
+def system_prompt(*, company: str, crm: CrmStore,  # noqa: ANN201 - AgentMiddleware
+                  budget_for: Callable[[BaseChatModel], TokenBudget] | None = None,
+                  constrained: Callable[[BaseChatModel], bool] | None = None, max_tool_rounds: int = 2):
+    """`constrained(model)`: the serving model answers in JSON steps; the template's {tools} slot then gets
+    the step instructions and tool menu (agent.middleware.constrained), ahead of the per-turn sources."""
     @dynamic_prompt
     def _system_prompt(request: ModelRequest) -> str:
         ctx: TurnContext = request.runtime.context
@@ -41,7 +46,11 @@ def system_prompt(*, company: str, crm: CrmStore,
         if ctx.persona == "customer":
             ctx.stage = infer_stage(_said(request))
         passage = budget_for(request.model).passages()[1] if budget_for else 0
-        return template.render(company=company, sources=render_sources(ctx, passage), rep_name=rep_name,
-                               stage=stage_guidance(ctx.stage, ctx.language) if ctx.stage else "")
+        tools = ""
+        if constrained is not None and constrained(request.model):
+            tools = step_note(*step_plan(request.messages, request.tools, max_tool_rounds), ctx.language)
+        text = template.render(company=company, sources=render_sources(ctx, passage), rep_name=rep_name,
+                               stage=stage_guidance(ctx.stage, ctx.language) if ctx.stage else "", tools=tools)
+        return re.sub(r"\n{3,}", "\n\n", text)  # an empty slot leaves no gap
 
     return _system_prompt

@@ -36,6 +36,10 @@ def test_a_json_step_becomes_a_tool_call_that_runs_through_the_loop_and_the_cons
         branch = next(b for b in _schema(first)["anyOf"] if b["properties"]["action"]["const"] == "search_knowledge")
         assert branch["properties"]["args"]["required"] == ["query"]
         assert "runtime" not in branch["properties"]["args"]["properties"]  # injected, never the model's
+        # the step instructions and tool menu sit before the per-turn sources (one cached prompt prefix)
+        system = str(chat.calls[0][0].content)
+        assert system.count("Decide the next step") == 1
+        assert system.index("- search_knowledge:") < system.index("Sources:")
         # after the result the answer branch comes first, and the result reached the model as text
         assert _actions(_schema(second))[0] == "answer"
         assert any("[result of search_knowledge]" in str(m.content) for m in chat.calls[1])
