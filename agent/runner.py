@@ -67,7 +67,8 @@ class Runner:
                  kb: KnowledgeBase, queue: ReviewQueue, checkpointer: Any, config: RunnerConfig | None = None,
                  pii: PiiGuard | None = None, policy: ConsentPolicy | None = None, audit: AuditLog | None = None,
                  consent: ConsentDesk | None = None, verifier: Verifier | None = None,
-                 extra_tools: Sequence[BaseTool] = (), usage: UsageStore | None = None):
+                 extra_tools: Sequence[BaseTool] = (), usage: UsageStore | None = None,
+                 crm_toolset: Sequence[BaseTool] | None = None):
         self.model = model
         self.pii = pii
         self.consent = consent
@@ -81,7 +82,9 @@ class Runner:
         # passages retrieved up front (and per search): derived from the primary model's window
         self.retrieval_k = model.budget(cfg.retrieval_k).passages()[0]
         # every model gets the tools: those without native tool calling through constrained decoding
-        tools = [knowledge_tool(kb, k=self.retrieval_k), *crm_tools(crm), *extra_tools]
+        # the CRM tools come wired by the app (policy, lead service, handoff); bare ones otherwise
+        crm_set = list(crm_toolset) if crm_toolset is not None else crm_tools(crm)
+        tools = [knowledge_tool(kb, k=self.retrieval_k), *crm_set, *extra_tools]
         gate = approval_gate(tools)  # risky tools wait for a reviewer; last, so it wraps the tool call itself
         layers = middleware_stack(company=cfg.company, crm=crm, model=model, history_cap=cfg.history_budget_tokens,
                                   pii=pii, policy=policy, audit=audit, usage=usage,

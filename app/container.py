@@ -43,11 +43,12 @@ from guardrails.verification.breaker import CircuitBreaker
 from guardrails.verification.policy import VerificationPolicy
 from guardrails.verification.queue import ReviewQueue
 from guardrails.verification.rules import Rules, load_rules
-from guardrails.verification.verifier import Verifier
+from guardrails.verification.verifier import Verifier, flow_of
 from retrieval.embed_cache import CachedEmbedder
 from retrieval.embeddings import Embedder, make_embedder
 from retrieval.knowledge import KnowledgeBase, open_chroma
 from tools.crm.store import SqlCrmStore
+from tools.crm.tools import crm_tools
 from tools.leads.service import LeadService
 from tools.policy import Decision
 
@@ -215,7 +216,28 @@ class Container:
                       queue=self.queue, checkpointer=self.checkpointer, config=runner_config(self.settings),
                       pii=self.pii, policy=self.policy, audit=self.audit, consent=self.consent_desk,
                       verifier=self.verifier, extra_tools=[consent_request_tool(self.consent_offers), *self._extra_tools],
-                      usage=self.usage)
+                      usage=self.usage, crm_toolset=self.crm_toolset)
+
+    @functools.cached_property
+    def crm_toolset(self) -> list[Any]:
+        """The agent's CRM tools with everything they need; which of them a turn may call is the policy's call."""
+        def similar_won_deals(text: str, k: int) -> list[Any]:
+            hits = self.kb.searcher("internal").search(text, k=4 * k)
+            return [h for h in hits if h.source.startswith("deals/")][:k]
+
+        return crm_tools(self.crm, leads=self.leads, policy=self.policy, similar_cases=similar_won_deals,
+                         handoff=self.handoff)
+
+    def handoff(self, conversation_id: str, reason: str) -> None:
+        """A person takes over: the conversation is marked and a handoff item waits in the review queue."""
+        convo = self.conversations.get(conversation_id)
+        if convo is None:
+            raise LookupError(f"no conversation {conversation_id!r}")
+        self.conversations.update(conversation_id, status="handoff")
+        self.queue.enqueue(conversation_id=conversation_id, draft="", kind="handoff", reasons=[f"handoff: {reason}"],
+                           rules=["handoff_requested"], contact_id=convo.contact_id, channel=convo.channel,
+                           flow=flow_of(convo.persona, convo.channel), rep_id=convo.rep_id,
+                           language=convo.language or "en")
 
     @functools.cached_property
     def slack(self):  # noqa: ANN201 - channels.slack.app.SlackChannel

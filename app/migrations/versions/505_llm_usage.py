@@ -1,7 +1,7 @@
 """llm usage: tokens and cost per model call, per conversation
 
 Revision ID: 505_llm_usage
-Revises: 601_review_outbox
+Revises: 501_leads_routing
 Create Date: 2026-11-22 06:50:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '505_llm_usage'
-down_revision = '601_review_outbox'
+down_revision = '501_leads_routing'
 branch_labels = None
 depends_on = None
 
