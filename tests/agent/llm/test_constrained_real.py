@@ -105,3 +105,32 @@ def test_embedded_model_picks_the_right_tool_and_the_loop_runs_it(local_model):
         assert not str(msgs[-1].content).lstrip().startswith('{"action"')
     print(f"\n{MODEL.id}: {right}/5 right; picked: {picked}")
     assert right >= 4, picked
+
+
+@pytest.mark.slow
+def test_through_the_runner_a_risky_call_from_the_embedded_model_waits_for_a_reviewer(data_dir, tmp_path,
+                                                                                       monkeypatch):
+    """The whole stack on the real model: its JSON step becomes a tool call that the approval gate pauses."""
+    from agent.types import Inbound
+    from app.container import Container
+    from app.db import upgrade
+    from tests.agent.risky_tools import set_deal_stage
+    from tests.conftest import make_settings
+
+    if not is_cached(MODEL, DEFAULT_MODEL_CACHE):
+        pytest.fail(f"run `salesagent model fetch {MODEL.id}` first")
+    monkeypatch.setenv("RISKY_TOOL_LOG", str(tmp_path / "calls.json"))
+    s = make_settings(data_dir, llm_provider="local", llm_model=MODEL.id, llm_max_tokens=96, llm_temperature=0.0,
+                      llm_timeout_s=600)
+    upgrade(s.database_url)
+    c = Container(s, tools=[set_deal_stage])
+    try:
+        reply = c.runner.handle(Inbound("real-hitl", "We signed! Please set the stage of deal deal-7 to won.",
+                                        persona="rep"))
+        assert reply.status == "pending_review", reply
+        [item] = c.queue.list(kind="tool_call")
+        assert item.tool_call["name"] == "set_deal_stage" and item.tool_call["args"].get("deal_id") == "deal-7"
+        assert not (tmp_path / "calls.json").exists()
+        assert c.usage.conversation("real-hitl")[MODEL.id].calls >= 1
+    finally:
+        c.close()
