@@ -1,31 +1,17 @@
 """Where LangGraph keeps each conversation's run state (thread = conversation id): a SQLite file by default,
-PostgreSQL when the app's database is PostgreSQL and `langgraph-checkpoint-postgres` is installed. Either
+PostgreSQL (in the app's own database, shared by every app node) when the app's database is PostgreSQL. Either
 survives a restart: a paused or finished run continues from the last checkpoint in any process."""
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
-
-
-def postgres_saver_available() -> bool:
-    try:
-        import langgraph.checkpoint.postgres  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
 
 def open_checkpointer(database_url: str, sqlite_path: Path) -> Any:  # noqa: ANN401 - BaseCheckpointSaver
     if database_url.startswith("postgresql"):
-        if postgres_saver_available():
-            return _postgres(database_url)
-        log.warning("DATABASE_URL is PostgreSQL but langgraph-checkpoint-postgres is not installed: conversation "
-                    "checkpoints stay in the local file %s (not shared between app nodes)", sqlite_path)
+        return _postgres(database_url)
     return _sqlite(sqlite_path)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from agent.checkpoint import open_checkpointer, postgres_saver_available
 from agent.types import Inbound
 from tests.agent.scripted_models import container, hosted_model
 
@@ -36,18 +35,5 @@ def test_sqlite_checkpoints_resume_after_a_restart(data_dir):
 
 @pytest.mark.postgres
 def test_postgres_checkpoints_resume_after_a_restart(data_dir, pg_url):
-    if not postgres_saver_available():
-        pytest.skip("langgraph-checkpoint-postgres is not installed: checkpoints stay in SQLite")
     _continue_after_restart(data_dir, database_url=pg_url)
     assert not (data_dir / "checkpoints.sqlite").exists()
-
-
-def test_without_the_postgres_saver_a_postgres_url_keeps_checkpoints_in_the_local_file(tmp_path, caplog):
-    if postgres_saver_available():
-        pytest.skip("the PostgreSQL saver is installed")
-    saver = open_checkpointer("postgresql+psycopg://u@127.0.0.1/db", tmp_path / "cp.sqlite")
-    try:
-        assert type(saver).__name__ == "SqliteSaver" and (tmp_path / "cp.sqlite").exists()
-        assert "langgraph-checkpoint-postgres is not installed" in caplog.text
-    finally:
-        saver.conn.close()
