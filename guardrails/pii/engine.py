@@ -8,9 +8,11 @@ run once, the names and addresses of the other language run on its part of the t
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 from guardrails.pii.text import HAN, MAX_SCAN_CHARS, TextTooLong, fold_width
@@ -22,6 +24,7 @@ ENTITIES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CN_RESIDENT_ID", "US_SSN
 LANGUAGE_SPECIFIC = ["PERSON", "STREET_ADDRESS"]
 CAPITALISED = re.compile(r"(?:^|[^A-Za-z])[A-Z][a-z]")
 MIN_SCORE = 0.5
+SEEN_MAX = 4096  # remembered scan results (a digest and offsets each)
 
 
 @dataclass(frozen=True, order=True)
@@ -50,6 +53,10 @@ class PiiScanner:
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en", "zh"],
                                        default_score_threshold=MIN_SCORE)
         self._lock = threading.Lock()  # spaCy and jieba objects are not documented as thread-safe
+        # The same texts come back many times (a turn scans its retrieved passages, the draft twice; popular
+        # passages recur across turns). Results are remembered by a digest of the text: offsets and types
+        # only, never the text or its values.
+        self._seen: OrderedDict[tuple[bytes, str | None], tuple[PiiSpan, ...]] = OrderedDict()
 
     def scan(self, text: str, lang: str | None = None) -> list[PiiSpan]:
         """PII spans in `text`, ordered and non-overlapping. Raises TextTooLong above MAX_SCAN_CHARS."""
@@ -57,6 +64,19 @@ class PiiScanner:
             raise TextTooLong(len(text))
         if not text.strip():
             return []
+        key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), lang)
+        with self._lock:
+            if (known := self._seen.get(key)) is not None:
+                self._seen.move_to_end(key)
+                return list(known)
+        spans = self._scan(text, lang)
+        with self._lock:
+            self._seen[key] = tuple(spans)
+            if len(self._seen) > SEEN_MAX:
+                self._seen.popitem(last=False)
+        return spans
+
+    def _scan(self, text: str, lang: str | None) -> list[PiiSpan]:
         folded = fold_width(text)
         han = len(HAN.findall(folded))
         latin_words = len(re.findall(r"[A-Za-z]{2,}", folded))

@@ -97,3 +97,14 @@ def test_one_megabyte_is_refused_at_once_with_a_clear_error(scanner):  # noqa: A
         scanner.scan("a" * 1_000_000)
     assert time.perf_counter() - started < 0.5
     scanner.scan("x" * MAX_SCAN_CHARS)  # the limit itself is accepted
+
+
+def test_a_text_seen_before_is_answered_from_memory_that_holds_no_values(scanner, monkeypatch):  # noqa: ANN001
+    text = "Call Wang Lei on 138 1234 5678 about the renewal — order SO-20260114"
+    first = scanner.scan(text)
+    calls = []
+    monkeypatch.setattr(scanner, "_scan", lambda *a: calls.append(a) or [])
+    assert scanner.scan(text) == first and calls == []  # the same answer, without running the analyzer
+    assert scanner.scan(text, "zh") == [] and len(calls) == 1  # another language hint is another question
+    remembered = repr(list(scanner._seen.items()))
+    assert "138 1234 5678" not in remembered and "Wang" not in remembered
