@@ -104,6 +104,11 @@ def _resolve(spans: list[PiiSpan]) -> list[PiiSpan]:
 
 
 _scanner_lock = threading.Lock()
+_building = threading.local()
+
+
+class ScannerNotReady(RuntimeError):
+    """Asked for the scanner on the thread that is building it (e.g. a library logs while it loads)."""
 
 
 @functools.cache
@@ -112,9 +117,17 @@ def _build() -> PiiScanner:
 
 
 def get_scanner() -> PiiScanner:
-    """The process-wide scanner (built on first use, ~2 s)."""
+    """The process-wide scanner (built on first use, ~2 s). Building it imports Presidio, which logs; with
+    log redaction installed that log record asks for the scanner again on the same thread. It gets
+    ScannerNotReady (the redaction filter then withholds the record) instead of waiting on itself forever."""
+    if getattr(_building, "active", False):
+        raise ScannerNotReady("the PII scanner is still being built on this thread")
     with _scanner_lock:
-        return _build()
+        _building.active = True
+        try:
+            return _build()
+        finally:
+            _building.active = False
 
 
 def scan(text: str, lang: str | None = None) -> list[PiiSpan]:

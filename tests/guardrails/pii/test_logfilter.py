@@ -44,3 +44,20 @@ def test_installed_factory_covers_every_logger():
         uninstall_log_redaction()
         log.removeHandler(handler)
     assert stream.getvalue().strip() == "sent to <EMAIL_ADDRESS>"
+
+
+def test_a_log_record_while_the_scanner_is_first_built_neither_deadlocks_nor_leaks():
+    """In a fresh process: redaction is installed before anything built the scanner, so the first record
+    builds it, and Presidio logs while loading (the record asks for the scanner on the same thread)."""
+    import subprocess
+    import sys
+
+    code = ("import logging, io\n"
+            "from guardrails.pii.logfilter import install_log_redaction\n"
+            "out = io.StringIO(); logging.basicConfig(level=logging.INFO, stream=out)\n"
+            "install_log_redaction()\n"
+            "logging.getLogger('app').info('call %s now', '138 1234 5678')\n"
+            "print(out.getvalue())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "call <PHONE_NUMBER> now" in done.stdout and "138 1234 5678" not in done.stdout
