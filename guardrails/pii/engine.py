@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -18,6 +19,8 @@ from dataclasses import asdict, dataclass
 from guardrails.pii.text import HAN, MAX_SCAN_CHARS, TextTooLong, fold_width
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # presidio imports tldextract: never fetch
+# Presidio logs a line per recognizer while the scanner loads; they carry nothing an operator needs.
+logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 ENTITIES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CN_RESIDENT_ID", "US_SSN", "CREDIT_CARD", "WECHAT_ID",
             "IP_ADDRESS", "STREET_ADDRESS")
