@@ -2,7 +2,8 @@
 the judge must not share a bug with what it judges.
 
 Fact matching (`fact_present`): both the fact and the answer are normalised the same way, then the fact
-must occur as a substring of the answer. Normalising means: Unicode NFKC (full-width ￥ and digits become
+must occur as a substring of the answer, where a number at either end of the fact may not continue into
+a longer number ("$1" does not match "$10"). Normalising means: Unicode NFKC (full-width ￥ and digits become
 their ASCII forms), lower case, thousands separators and trailing decimal zeros dropped ("1,000.00" →
 "1000"), a number followed by an hour/minute/day word shortened to one unit letter ("8 hours", "8小时",
 "8h" → "8h"), "3元" read as "¥3", and then every space, hyphen and middle dot removed ("16-cores or above"
@@ -39,7 +40,17 @@ def normalise(text: str) -> str:
 
 
 def fact_present(fact: str | int | float, answer: str) -> bool:
-    return normalise(str(fact)) in normalise(answer)
+    """The normalised fact occurs in the normalised answer, and a number in it is not part of a longer
+    number there ("$1" is not in "$10", "8h" is not in "18h")."""
+    f = normalise(str(fact))
+    if not f:
+        return False
+    pattern = re.escape(f)
+    if f[0].isdigit():
+        pattern = r"(?<![\d.])" + pattern
+    if f[-1].isdigit():
+        pattern += r"(?!\.?\d)"
+    return re.search(pattern, normalise(answer)) is not None
 
 
 def coverage(facts: Sequence[str | int | float], answer: str) -> float | None:
