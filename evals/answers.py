@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.types import Inbound
-from evals.harness import App, Turn, kb_template
+from evals.harness import App, Turn, host_load, kb_template
 from evals.retrieval.runner import CORPUS_META
 from evals.scoring import coverage, honest_unknown, language_of, mean, offers_human, percentile
 
@@ -131,6 +131,7 @@ def evaluate_answers(corpus: Path, questions: list[AnswerQuestion], *, provider:
     conversation as an anonymous web visitor."""
     template = kb_template(cache_dir, {"public": corpus}, exclude=exclude, progress=ingest_progress)
     rows = []
+    load_before = host_load()
     with App(provider, seed_crm=False, kb_template=template, **(settings or {})) as app:
         model = app.c.model.name
         for i, q in enumerate(questions):
@@ -139,5 +140,6 @@ def evaluate_answers(corpus: Path, questions: list[AnswerQuestion], *, provider:
             rows.append(row)
             if on_row:
                 on_row(row)
-    return {"corpus": str(corpus), "provider": provider, "model": model, "overall": aggregate(rows),
+    return {"corpus": str(corpus), "provider": provider, "model": model,
+            "host": {"before": load_before, "after": host_load()}, "overall": aggregate(rows),
             "by_language": grouped(rows, "lang"), "by_kind": grouped(rows, "kind"), "questions": rows}

@@ -87,6 +87,13 @@ def tool_names(runner: Any) -> set[str]:  # noqa: ANN401 - agent.runner.Runner
     return set(getattr(getattr(node, "bound", None), "tools_by_name", {}) if node else {})
 
 
+def host_load() -> dict[str, Any]:
+    """CPU count and load average: latency on a shared 2-core machine means little without them."""
+    import os
+
+    return {"cpus": os.cpu_count(), "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+
 class App:
     """One fresh instance of the product. `provider` scripted|local|openai; other settings come from the
     environment as in production (SALESAGENT_LLM_BASE_URL, _API_KEY, _MODEL, _THREADS …), except the data

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evals.harness import demo_kb_template
+from evals.harness import demo_kb_template, host_load
 from evals.suites import SUITES
 from evals.summary import summarise, verdict
 
@@ -40,6 +40,7 @@ def run_suites(names: list[str], provider: str, *, cache_dir: Path, settings: di
             ds, results = suite.runner()(provider, template, settings)
             note = "" if results or ds.rows else "no cases ran"
         metrics = summarise(results)
+        run.setdefault("host", []).append({"suite": name, **host_load()})
         run["suites"][name] = {
             "about": suite.about, "dataset": ds.path.name if ds else "–", "dataset_sha": ds.sha if ds else "–",
             "verdict": verdict(metrics, bool(results)), "metrics": metrics, "note": note,

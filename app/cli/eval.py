@@ -194,6 +194,9 @@ def _print_answer_tables(result: dict[str, Any]) -> None:
                       "-" if g["tokens_per_answer"] is None else f"{g['tokens_per_answer']:.0f}",
                       " ".join(f"{k}:{v}" for k, v in g["status"].items()))
     out.print(table)
+    if host := result.get("host"):
+        out.print(f"[dim]{host['before']['cpus']} CPUs; load average {host['before']['loadavg_1m']} before, "
+                  f"{host['after']['loadavg_1m']} after[/dim]")
 
 
 def _print_tables(result: dict[str, Any]) -> None:
