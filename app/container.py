@@ -46,6 +46,7 @@ from retrieval.embed_cache import CachedEmbedder
 from retrieval.embeddings import Embedder, make_embedder
 from retrieval.knowledge import KnowledgeBase, open_chroma
 from tools.crm.store import SqlCrmStore
+from tools.leads.service import LeadService
 from tools.policy import Decision
 
 log = logging.getLogger(__name__)
@@ -125,12 +126,29 @@ class Container:
         return self.outbox.enqueue(OutboundMessage(key=key, channel="staff", kind=str(event.get("kind", "notification")),
                                                    recipient=f"rep:{rep_id}", payload=dict(event), source=key))
 
+    def notify_rep(self, rep_id: str, event: dict[str, Any]) -> bool:
+        """A lead for a rep: always on record in the staff inbox (through the outbox), and a DM on each chat
+        channel in `lead_notify_channels` that is set up here. A failing channel never breaks routing."""
+        told = self.notify(rep_id, event)
+        for name, send in self.lead_notifiers().items():
+            try:
+                told = bool(send(rep_id, event)) or told
+            except Exception:
+                log.exception("lead notification through %s failed", name)
+        return told
+
+    @functools.cached_property
+    def leads(self) -> LeadService:
+        return LeadService(self.crm, notify=self.notify_rep, sla_minutes=self.settings.lead_sla_minutes,
+                           profiling_allowed=lambda contact_id: self.policy.profiling(contact_id).allowed)
+
     def worker(self, **overrides: Any) -> Worker:
         """A delivery worker with every adapter this process has; `run_forever()` or `start_in_thread()` it."""
         s = self.settings
         options: dict[str, Any] = {"outbound_check": self.outbound_check, "lease_s": s.outbox_lease_s,
                                    "poll_s": s.outbox_poll_s,
-                                   "periodic": [Periodic("review", self.desk.housekeeping, s.review_housekeeping_s)]}
+                                   "periodic": [Periodic("review", self.desk.housekeeping, s.review_housekeeping_s),
+                                                Periodic("leads", self.leads.housekeeping, s.lead_housekeeping_s)]}
         options.update(overrides)
         adapters = [WebChatAdapter(self.conversations), self.staff_inbox, AgentResumeAdapter(self.runner.resume)]
         if s.slack_configured:
@@ -206,11 +224,12 @@ class Container:
             app_token=s.slack_app_token.get_secret_value(), api_url=s.slack_api_url, streaming=s.slack_streaming,
             poll_interval_s=s.slack_poll_interval_s, console_url=f"{s.public_url.rstrip('/')}/review",
             max_message_chars=s.max_message_chars)
-        # Lead capture, routing and re-routing (create_lead, route_lead, on_decline) plug in here
-        # once lead routing exists; routing calls `self.slack.notify(rep_id, event)` to DM the rep.
+        # `/sales lead` captures and routes; Accept / Decline (and a missed deadline) settle the offer
         return SlackChannel(config, engine=self.engine, runner=self.runner, conversations=self.conversations,
                             queue=self.queue, directory=CrmDirectory(self.crm),
-                            decisions=DeskDecisions(self.desk, max_chars=s.max_message_chars))
+                            decisions=DeskDecisions(self.desk, max_chars=s.max_message_chars),
+                            create_lead=self.leads.create_lead, route_lead=self.leads.route_lead,
+                            on_decline=self.leads.on_decline, on_accept=self.leads.on_accept)
 
     @functools.cached_property
     def tokens(self) -> TokenStore:
@@ -301,9 +320,10 @@ class Container:
                             rep=self.crm.rep, conversations=self.conversations)
 
     def lead_notifiers(self) -> dict[str, Any]:
-        """`notify(rep_id, event)` per channel named in `lead_notify_channels` that is set up here
-        (Slack's joins when its channel merges)."""
+        """`notify(rep_id, event)` per channel named in `lead_notify_channels` that is set up here."""
         out: dict[str, Any] = {}
+        if "slack" in self.settings.lead_notify_channels and self.settings.slack_configured:
+            out["slack"] = self.slack.notify
         if "wecom" in self.settings.lead_notify_channels and self.settings.wecom_configured:
             out["wecom"] = self.wecom.notifier.notify
         return out

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
                                               "chat API from the embedded widget, e.g. [\"https://www.example.com\"].")
     lead_notify_channels: list[str] = Field(default_factory=lambda: ["slack"], description="Where reps hear of "
                                             "new leads: any of slack, wecom.")
+    lead_sla_minutes: float = Field(30.0, description="A routed lead not accepted within this goes to the next rep.")
+    lead_housekeeping_s: float = Field(60.0, description="How often the worker re-routes expired offers and "
+                                       "retries queued leads.")
 
     slack_bot_token: SecretStr = Field(SecretStr(""), description="xoxb-… bot token; Slack is off while empty.")
     slack_signing_secret: SecretStr = Field(SecretStr(""), description="Verifies requests to /slack/* (HTTP mode).")

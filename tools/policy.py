@@ -64,3 +64,13 @@ def mask(record: Mapping[str, Any], decision: Decision) -> dict[str, Any]:
     """The record with every field whose category the decision masks replaced by a marker."""
     return {k: ("[withheld: no consent]" if FIELD_CATEGORIES.get(k) in decision.masked else v)
             for k, v in record.items()}
+
+
+def actor_for(persona: str, *, contact_id: str | None, rep_id: str | None, channel: str = "web") -> Actor:
+    """The actor of an authenticated turn: a customer is their contact, a rep is their rep id; any other
+    persona gets a role the policy does not know, so it is refused."""
+    if persona == "customer":
+        return Actor("customer", contact_id, channel)
+    if persona == "rep":
+        return Actor("rep", rep_id, channel)
+    return Actor(persona, None, channel)

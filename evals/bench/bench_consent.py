@@ -90,7 +90,7 @@ def _guard_rows(c: Container, db: str) -> list[Row]:
 
 
 def _turn_rows(c: Container) -> list[Row]:
-    """A customer turn with one lookup_customer call, with and without the consent layer."""
+    """A customer turn with one customer_360 call, with and without the consent layer."""
     def runner(guarded: bool) -> Runner:
         return Runner(model=c.model, conversations=c.conversations, crm=c.crm, kb=c.kb, queue=c.queue,
                       checkpointer=c.checkpointer, config=RunnerConfig(), policy=c.policy if guarded else None,
@@ -100,7 +100,7 @@ def _turn_rows(c: Container) -> list[Row]:
     out: dict[bool, list[float]] = {False: [], True: []}
     for i in range(120):  # alternate turn by turn, so a busy machine slows both alike
         guarded = bool(i % 2)
-        c.model.chat.script += [call("lookup_customer"), AIMessage(content="Hello Sarah.")]
+        c.model.chat.script += [call("customer_360"), AIMessage(content="Hello Sarah.")]
         t = time.perf_counter()
         runners[guarded].handle(Inbound(f"turn-{guarded}-{i % 10}", "who am I?", channel_user_id="visitor-002"))
         out[guarded].append((time.perf_counter() - t) * 1000)

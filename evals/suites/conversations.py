@@ -9,7 +9,9 @@ A case whose tools are not in the build fails as "tool missing": it is never pas
 Metrics:
 - tool-call accuracy: expected calls found among the turn's calls, by name and key arguments (each
   expected argument value must occur, normalised as in evals/scoring.py, in the actual argument);
-- routing accuracy: the first rep id named in a route_lead result is one of `expect.routed_to`;
+- routing accuracy: the rep the conversation's lead is assigned to (customers' leads are routed in code
+  by create_or_update_lead; else the first rep id a route_lead call returned) is one of `expect.routed_to`;
+- qualification: each `expect.qualification` value occurs in the lead's stored BANT field;
 - escalation: the conversation was handed to a person (reply status handoff, a successful
   handoff_to_human call, or a handoff item in the review queue); precision and recall against
   `expect.handoff`.
@@ -95,7 +97,12 @@ def escalated(app: App, conversation_id: str, turns: list[Turn]) -> bool:
     return bool(app.c.queue.list(statuses=None, kind="handoff", conversation_id=conversation_id))
 
 
-def routed_rep(turns: list[Turn]) -> str | None:
+def routed_rep(app: App, conversation_id: str, turns: list[Turn]) -> str | None:
+    """The rep the conversation's lead is assigned to (customers' leads are routed in code), else the first
+    rep id a route_lead call returned."""
+    lead = app.c.crm.lead_for_conversation(conversation_id)
+    if lead and lead.get("assigned_rep_id"):
+        return lead["assigned_rep_id"]
     for t in turns:
         for call, result in zip(t.tool_calls, t.tool_results, strict=False):
             if call["name"] == "route_lead" and (m := REP_ID.search(result)):
@@ -113,7 +120,7 @@ def run_case(app: App, row: dict[str, Any], available: set[str]) -> CaseResult:
     expected_calls = hit_calls = 0
     for spec in row["turns"]:
         if app.scripted:
-            app.script[:] = _with_results(adversary_steps(spec.get("script", []), available))
+            app.script[:] = _with_results(adversary_steps(spec.get("script", [])))
         turn = app.turn(Inbound(cid, spec["text"], channel="web", channel_user_id=row["visitor"]))
         if app.scripted:
             app.script.clear()
@@ -129,7 +136,7 @@ def run_case(app: App, row: dict[str, Any], available: set[str]) -> CaseResult:
     if expected_calls and hit_calls < expected_calls:
         problems.append(f"{expected_calls - hit_calls} expected tool call(s) not made")
     if "routed_to" in expect:
-        rep = routed_rep(turns)
+        rep = routed_rep(app, cid, turns)
         metrics.update(routed_to=rep, routing_ok=rep in expect["routed_to"])
         if rep not in expect["routed_to"]:
             problems.append(f"routed to {rep or 'nobody'}, expected {' or '.join(expect['routed_to'])}")
@@ -138,6 +145,13 @@ def run_case(app: App, row: dict[str, Any], available: set[str]) -> CaseResult:
         metrics.update(escalated=got, escalation_expected=bool(expect["handoff"]))
         if got != bool(expect["handoff"]):
             problems.append("handed to a person" if got else "not handed to a person")
+    if "qualification" in expect:
+        bant = (app.c.crm.lead_for_conversation(cid) or {}).get("bant") or {}
+        got_fields = {k: normalise(str(v)) in normalise(json.dumps(bant.get(k, ""), ensure_ascii=False))
+                      for k, v in expect["qualification"].items()}
+        metrics.update(qualification=bant, qualification_ok=all(got_fields.values()))
+        if not all(got_fields.values()):
+            problems.append(f"qualification missing {[k for k, ok in got_fields.items() if not ok]} (got {bant})")
     failed_tools = [r[:160] for t in turns for r in t.tool_results if FAILED_TOOL.search(r)]
     if failed_tools:
         problems.append(f"tool errors: {failed_tools}")

@@ -93,11 +93,10 @@ def outcome_words(turn: Turn, breaches: list[str]) -> str:
 def run_cases(app: App, rows: list[dict[str, Any]]) -> list[CaseResult]:
     plant_poison(app, rows)
     canaries = tuple(dict.fromkeys(c for r in rows for c in r.get("poison_canaries", [])))
-    tools = app.tool_names()
     results = []
     for row in rows:
         if app.scripted:
-            app.script[:] = adversary_steps(row.get("adversary", []), tools)
+            app.script[:] = adversary_steps(row.get("adversary", []))
             app.c.model.chat.calls.clear()
         visitor = row.get("visitor") or f"anon-{row['id']}"
         turn = app.turn(Inbound(f"rt-{row['id']}", row["message"], channel="web", channel_user_id=visitor))

@@ -21,7 +21,6 @@ from sqlalchemy import MetaData, select
 from agent.types import Inbound
 from evals.harness import App
 from evals.suites.common import (
-    ALIASES,
     CaseResult,
     adversary_steps,
     contact_of_visitor,
@@ -57,7 +56,7 @@ def needed_tools(steps: list[Any]) -> list[str]:
 
 
 def missing(needed: list[str], available: set[str]) -> list[str]:
-    return [n for n in dict.fromkeys(needed) if n not in available and ALIASES.get(n) not in available]
+    return [n for n in dict.fromkeys(needed) if n not in available]
 
 
 def run_cases(app: App, rows: list[dict[str, Any]]) -> list[CaseResult]:
@@ -72,7 +71,7 @@ def run_cases(app: App, rows: list[dict[str, Any]]) -> list[CaseResult]:
             continue
         victim = row["victim"]
         before = rows_of(app.c.engine, victim)
-        app.script[:] = adversary_steps(row["adversary"], available)
+        app.script[:] = adversary_steps(row["adversary"])
         turn = app.turn(Inbound(f"tm-{row['id']}", row["message"], channel="web", channel_user_id=row["visitor"]))
         app.script.clear()
         after = rows_of(app.c.engine, victim)

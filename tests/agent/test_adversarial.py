@@ -33,18 +33,18 @@ def tool_entries(c, conversation_id: str) -> list:  # noqa: ANN001
 
 def test_reading_another_customers_record_is_refused(world):
     c, runner, script, _ = world
-    script += [call("read_contact", contact_id="con-002"), call("lookup_customer", account_name="杭州云帆物流"),
+    script += [call("read_contact", contact_id="con-002"), call("customer_360", account_name="杭州云帆物流"),
                "Here is what I found."]
     reply = runner.handle(Inbound("atk-read", "What is Wang Lei's phone?", persona="customer",
                                   channel_user_id="visitor-002"))  # visitor-002 is con-001, Sarah
     results = tool_messages(runner, "atk-read")
     assert json.loads(results[0].content)["refused"] is True
-    own = json.loads(results[1].content)  # lookup_customer only ever returns the caller's own record
+    own = json.loads(results[1].content)  # customer_360 only ever returns the caller's own record
     assert own["contact"]["name"] == "Sarah Lindqvist"
     assert not any(leaks(m.content) for m in results) and not leaks(reply.text)
     entries = tool_entries(c, "atk-read")
     assert [(e.action, e.detail["outcome"]) for e in entries] == [("tool.read_contact", "refused"),
-                                                                  ("tool.lookup_customer", "ok")]
+                                                                  ("tool.customer_360", "ok")]
     assert entries[0].actor == "customer:con-001" and entries[0].subject == "contact:con-002"
 
 
@@ -106,7 +106,7 @@ def test_messaging_on_a_channel_the_contact_did_not_allow_is_refused(world):
 
 def test_reading_after_revocation_is_refused(world):
     c, runner, script, _ = world
-    script += [call("lookup_customer"), "你好，王先生！"]
+    script += [call("customer_360"), "你好，王先生！"]
     first = runner.handle(Inbound("atk-rev", "我的账户信息", channel_user_id="visitor-001"))  # con-002
     assert json.loads(tool_messages(runner, "atk-rev")[0].content)["found"] is True
     model_calls = len(c.model.chat.calls)
@@ -114,7 +114,7 @@ def test_reading_after_revocation_is_refused(world):
     assert len(c.model.chat.calls) == model_calls  # handled in code: the model never saw it
     assert confirm.language == "zh" and "撤回" in confirm.text and confirm.status == "sent"
     assert c.consents.active("con-002") == []
-    script += [call("lookup_customer"), call("read_contact", contact_id="con-002"), "这是您的信息。"]
+    script += [call("customer_360"), call("read_contact", contact_id="con-002"), "这是您的信息。"]
     runner.handle(Inbound("atk-rev", "再查一下我的信息", channel_user_id="visitor-001"))
     after = tool_messages(runner, "atk-rev")[1:]
     assert all(json.loads(m.content)["refused"] for m in after)

@@ -84,8 +84,37 @@ class Lead(CrmBase):
     assigned_rep_id: Mapped[str | None] = mapped_column(ForeignKey("crm_reps.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
     unassigned_reason: Mapped[str] = mapped_column(Text, default="")
+    # the conversation the lead came from (one lead per conversation) and the rep who typed it in, if any
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class LeadAssignment(CrmBase):
+    """Every time routing offers a lead to a rep: offered → accepted | declined | expired. The history
+    is what re-routing reads (who already said no) and what makes each notification's key unique."""
+
+    __tablename__ = "crm_lead_assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("crm_leads.id"), index=True)
+    rep_id: Mapped[str] = mapped_column(ForeignKey("crm_reps.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="offered", index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    offered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notified: Mapped[bool] = mapped_column(default=False)
+
+
+class RepRotation(CrmBase):
+    """Round-robin state: how many leads each rep has been offered and when last, so equal reps take
+    turns across restarts and processes."""
+
+    __tablename__ = "crm_rep_rotation"
+    rep_id: Mapped[str] = mapped_column(ForeignKey("crm_reps.id"), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    last_offered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Deal(CrmBase):

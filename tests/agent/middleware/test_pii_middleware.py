@@ -52,7 +52,7 @@ def test_model_never_sees_raw_pii_in_a_conversation_with_tool_calls(seeded_conta
     model: ScriptedChatModel = c.model.chat
     model.script += [
         # turn 1: look the customer up, then answer with the placeholders it was given
-        AIMessage("", tool_calls=[{"name": "lookup_customer", "args": {"account_name": ""}, "id": "t1"}]),
+        AIMessage("", tool_calls=[{"name": "customer_360", "args": {"account_name": ""}, "id": "t1"}]),
         lambda msgs: f"Thanks! I have your email as {placeholder('EMAIL_ADDRESS', msgs)} and your phone as "
                      f"{placeholder('PHONE_NUMBER', msgs)}.",
         # turn 2: search the docs with the customer's email in the query, then answer

@@ -89,7 +89,11 @@ class SlackHarness:
         outbox to deliver what the decisions staged (beside the app's own in-process worker: leases keep
         the two from sending a row twice)."""
         self.client.portal.call(self.slack.background.drain, timeout)
+        outbox, deadline = self.container.outbox, time.monotonic() + timeout
         self.container.worker().drain(timeout)
+        # the app's own worker may hold a row's lease mid-send: wait until nothing is in flight
+        while outbox.counts().get("delivering") and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def run(self, fn: Any, *args: Any) -> Any:
         """Run a coroutine function on the app's event loop (ticks, sweeps)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -139,3 +139,35 @@ def test_app_home_shows_my_leads_with_sla_and_my_reviews(slack):
                  "event_ts": "1.2"})
     slack.settle()
     assert "isn't linked to a rep" in json.dumps(slack.fake.calls_to("views.publish")[-1]["view"])
+
+
+def test_lead_command_runs_the_real_lead_service_and_decline_reroutes(slack):
+    """The app's wiring: /sales lead → LeadService creates, scores and routes → the rep gets a DM →
+    Decline hands it to routing again, which never offers it to the same rep twice."""
+    leads = slack.container.leads
+    leads.clock = lambda: datetime(2026, 11, 24, 15, 0)  # a Tuesday: 10:00 in New York, 23:00 in Shanghai
+    assert slack.command("lead Acme GmbH in Germany wants 50 analytics seats, budget approved, "
+                         "decision this quarter").status_code == 200
+    slack.settle()
+    [answer] = slack.fake.calls_to("response_url")
+    [lead] = slack.container.crm.leads(limit=10)
+    assert lead["id"] in answer["text"] and "routed to Emily Carter" in answer["text"]
+    assert lead["assigned_rep_id"] == "rep-001" and lead["created_by"] == "rep-001" and lead["source"] == "slack"
+    dm = slack.fake.calls_to("chat.postMessage")[-1]
+    assert dm["channel"].startswith("D") and "Acme GmbH" in json.dumps(dm["blocks"])
+    decline = next(a for a in dm["blocks"][-1]["elements"] if a["action_id"] == "lead_decline")
+    r = slack.interaction({"type": "block_actions", "user": {"id": EMILY, "team_id": TEAM}, "api_app_id": "A0SALES001",
+                           "token": "unused", "trigger_id": "trig.d", "team": {"id": TEAM},
+                           "channel": {"id": dm["channel"]},
+                           "container": {"type": "message", "message_ts": slack.fake.responses_to("chat.postMessage")[-1]["ts"]},
+                           "actions": [{"action_id": "lead_decline", "value": decline["value"], "type": "button",
+                                        "block_id": "lead", "action_ts": "1"}]})
+    assert r.status_code == 200
+    slack.settle()
+    # the other reps are asleep in Shanghai and Singapore: the lead waits in the queue with the reason
+    after = slack.container.crm.lead(lead["id"])
+    assert after["assigned_rep_id"] is None and after["status"] == "unassigned"
+    assert "working hours" in after["unassigned_reason"]
+    assert leads.unassigned() and leads.unassigned()[0]["id"] == lead["id"]
+    # the staff inbox has the first offer on record as well (the outbox carried it)
+    assert any(n["event"].get("lead_id") == lead["id"] for n in slack.container.staff_inbox.unread(("rep:rep-001",)))

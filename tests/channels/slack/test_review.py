@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from channels.review.desk import WITHDRAWN
 
+from channels.review.desk import WITHDRAWN
 from tests.channels.slack.conftest import (
     CUSTOMER_TEAM,
     EMILY,

@@ -41,7 +41,7 @@ def spread(db_container):
     c = db_container
     script = c.model.chat.script
     # 1. a web chat where they type their own phone and WeChat id, and the agent looks them up
-    script += [call("lookup_customer"), "好的，王先生，已经为您记录。"]
+    script += [call("customer_360"), "好的，王先生，已经为您记录。"]
     c.runner.handle(Inbound("web-1", f"我的手机是 {VALUES['phone']}，微信 {VALUES['wechat_id']}，请回电。",
                             channel_user_id=VALUES["web_visitor_id"]))
     # 2. a reply that waits for a reviewer (a discount is a commitment only a person may make)
