@@ -21,6 +21,11 @@ class TurnContext:
     # sources numbered for the prompt; tool calls append to it so citations can point at them
     sources: list[Hit] = field(default_factory=list)
     tool_log: list[dict[str, Any]] = field(default_factory=list)
+    # filled in by the middleware during the turn
+    stage: str = ""  # sales stage inferred from the conversation (agent.stage)
+    prompt_version: str = ""  # content hash of the system prompt template used
+    json_mode: bool = False  # the serving model answers in constrained JSON (the stream reads the text out)
+    usage: dict[str, int] = field(default_factory=dict)  # this turn's tokens and model calls
 
     @property
     def audience(self) -> str:

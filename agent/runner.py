@@ -22,7 +22,10 @@ from agent.conversations import ConversationStore
 from agent.llm.factory import ModelHandle
 from agent.middleware import stack as middleware_stack
 from agent.middleware.approvals import approval_gate
+from agent.middleware.constrained import AnswerStream
+from agent.middleware.garbage import ModelGarbage
 from agent.types import Inbound, Reply
+from agent.usage import UsageStore
 from guardrails.audit import AuditLog
 from guardrails.consent.desk import ConsentDesk
 from guardrails.consent.policy import ConsentPolicy
@@ -53,8 +56,10 @@ SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 @dataclass
 class RunnerConfig:
     company: str = "Lumen Analytics"
-    retrieval_k: int = 4
-    history_budget_tokens: int = 1800  # room left for history in the model's window
+    retrieval_k: int = 4  # at most this many passages; fewer (and shorter) when the model's window is small
+    history_budget_tokens: int = 0  # 0: whatever the window leaves (agent.budget); > 0 caps it further
+    garbage_retries: int = 1  # ask the same model again after garbage, before the fallback chain
+    max_tool_rounds: int = 2  # tool results per turn before a constrained model must answer
 
 
 class Runner:
@@ -62,7 +67,8 @@ class Runner:
                  kb: KnowledgeBase, queue: ReviewQueue, checkpointer: Any, config: RunnerConfig | None = None,
                  pii: PiiGuard | None = None, policy: ConsentPolicy | None = None, audit: AuditLog | None = None,
                  consent: ConsentDesk | None = None, verifier: Verifier | None = None,
-                 extra_tools: Sequence[BaseTool] = ()):
+                 extra_tools: Sequence[BaseTool] = (), usage: UsageStore | None = None,
+                 crm_toolset: Sequence[BaseTool] | None = None):
         self.model = model
         self.pii = pii
         self.consent = consent
@@ -71,17 +77,21 @@ class Runner:
         self.kb = kb
         self.queue = queue
         self.verifier = verifier or Verifier(VerificationPolicy(), queue)
-        self.config = config or RunnerConfig()
-        tools = [knowledge_tool(kb, k=self.config.retrieval_k), *crm_tools(crm), *extra_tools] \
-            if model.native_tools else []
+        self.config = cfg = config or RunnerConfig()
+        self.usage = usage
+        # passages retrieved up front (and per search): derived from the primary model's window
+        self.retrieval_k = model.budget(cfg.retrieval_k).passages()[0]
+        # every model gets the tools: those without native tool calling through constrained decoding
+        # the CRM tools come wired by the app (policy, lead service, handoff); bare ones otherwise
+        crm_set = list(crm_toolset) if crm_toolset is not None else crm_tools(crm)
+        tools = [knowledge_tool(kb, k=self.retrieval_k), *crm_set, *extra_tools]
         gate = approval_gate(tools)  # risky tools wait for a reviewer; last, so it wraps the tool call itself
-        self.agent = create_agent(
-            model.chat, tools=tools, middleware=[*middleware_stack(company=self.config.company, crm=crm,
-                                                 history_budget_tokens=self.config.history_budget_tokens, pii=pii,
-                                                 policy=policy, audit=audit),
-                                                 *([gate] if gate else [])],
-            context_schema=TurnContext, checkpointer=checkpointer,
-        )
+        layers = middleware_stack(company=cfg.company, crm=crm, model=model, history_cap=cfg.history_budget_tokens,
+                                  pii=pii, policy=policy, audit=audit, usage=usage,
+                                  garbage_retries=cfg.garbage_retries, max_tool_rounds=cfg.max_tool_rounds,
+                                  max_passages=cfg.retrieval_k)
+        self.agent = create_agent(model.chat, tools=tools, middleware=[*layers, *([gate] if gate else [])],
+                                  context_schema=TurnContext, checkpointer=checkpointer)
 
     # -- the turn -------------------------------------------------------------------------------
 
@@ -100,7 +110,7 @@ class Runner:
         ctx = TurnContext(conversation_id=convo.id, persona=convo.persona, channel=convo.channel,
                           language=language, contact_id=contact_id, rep_id=convo.rep_id, inbound_text=text)
         # Always retrieve first: small models rarely ask for it, and grounded answers need it.
-        ctx.add_sources(self.kb.searcher(ctx.audience).search(text, k=self.config.retrieval_k))
+        ctx.add_sources(self.kb.searcher(ctx.audience).search(text, k=self.retrieval_k))
         return ctx, {"messages": [HumanMessage(text)]}
 
     def _config(self, ctx: TurnContext) -> dict[str, Any]:
@@ -126,9 +136,8 @@ class Runner:
             if state.get("__interrupt__"):
                 return self._hold_tool_calls(ctx, state["__interrupt__"])
             draft = _final_text(state["messages"])
-        except Exception:
-            log.exception("model call failed in conversation %s", ctx.conversation_id)
-            draft = ""
+        except Exception as exc:
+            return self._failed(ctx, exc)
         return self._finish(ctx, draft)
 
     def stream(self, inbound: Inbound) -> Iterator[dict[str, Any]]:
@@ -142,6 +151,8 @@ class Runner:
         buffer, held = "", self.verifier.before_drafting(self._facts(ctx, "")).needs_review
         restorer = self.pii.stream_restorer(conversation_id=ctx.conversation_id, recipient=_recipient(ctx)) \
             if self.pii else None
+        answers: dict[str, AnswerStream] = {}  # per streamed message of a constrained (JSON) model
+        current: str | None = None
         try:
             for chunk, meta in self.agent.stream(state_in, self._config(ctx), context=ctx, stream_mode="messages"):
                 if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):
@@ -149,7 +160,12 @@ class Runner:
                 if chunk.tool_call_chunks:
                     buffer = ""
                     continue
-                buffer += str(chunk.content)
+                if chunk.id != current:  # a new model call (next step, retry, fallback): drop the unsent rest
+                    current, buffer = chunk.id, ""
+                piece = str(chunk.content)
+                if ctx.json_mode or chunk.id in answers:  # the answer is the "text" of a JSON step
+                    piece = answers.setdefault(chunk.id or "", AnswerStream()).feed(piece)
+                buffer += piece
                 *done, buffer = SENTENCE_END.split(buffer)
                 for sentence in filter(None, done):
                     sentence = restorer.feed(sentence + " ") if restorer else sentence + " "
@@ -166,9 +182,9 @@ class Runner:
                 yield {"type": "reply", **_reply_json(self._hold_tool_calls(ctx, snapshot.interrupts))}
                 return
             draft = _final_text(snapshot.values.get("messages", []))
-        except Exception:
-            log.exception("model call failed in conversation %s", ctx.conversation_id)
-            draft = ""
+        except Exception as exc:
+            yield {"type": "reply", **_reply_json(self._failed(ctx, exc))}
+            return
         reply = self._finish(ctx, draft)
         yield {"type": "reply", **_reply_json(reply)}
 
@@ -242,8 +258,22 @@ class Runner:
             self._remember_visible(ctx, text)
         return Reply(ctx.conversation_id, msg.id, text, "sent", cites, [], lang)
 
-    def _handoff(self, ctx: TurnContext, lang: str) -> Reply:
-        reasons = ["model_unavailable: no usable answer from the model"]
+    def _failed(self, ctx: TurnContext, exc: Exception) -> Reply:
+        """Every model of the chain failed or answered garbage: the safe reply, and a person takes over."""
+        if isinstance(exc, ModelGarbage):
+            log.warning("model returned garbage (%s) in conversation %s", exc.kind, ctx.conversation_id)
+            detail = f"the model's output was unusable ({exc.kind})"
+        else:
+            log.exception("model call failed in conversation %s", ctx.conversation_id)
+            detail = f"the model call failed ({type(exc).__name__})"
+        return self._handoff(ctx, "zh" if ctx.language == "zh" else "en", detail)
+
+    def _handoff(self, ctx: TurnContext, lang: str, detail: str = "no usable answer from the model") -> Reply:
+        reasons = [f"model_unavailable: {detail}"]
+        try:  # the checkpointed history says what the customer saw, so the next turn starts from it
+            self.agent.update_state(self._config(ctx), {"messages": [AIMessage(content=FALLBACK[lang])]})
+        except Exception:
+            log.exception("could not record the handoff reply in the checkpoint")
         msg = self.conversations.add_message(ctx.conversation_id, "assistant", FALLBACK[lang], meta={"reasons": reasons})
         self.conversations.update(ctx.conversation_id, status="handoff")
         self.queue.enqueue(conversation_id=ctx.conversation_id, draft="", reasons=reasons, message_id=msg.id,
@@ -291,7 +321,7 @@ class Runner:
         ctx = TurnContext(conversation_id=convo.id, persona=convo.persona, channel=convo.channel,
                           language=convo.language or detect_language(asked), contact_id=convo.contact_id,
                           rep_id=convo.rep_id, inbound_text=asked)
-        ctx.add_sources(self.kb.searcher(ctx.audience).search(asked, k=self.config.retrieval_k))
+        ctx.add_sources(self.kb.searcher(ctx.audience).search(asked, k=self.retrieval_k))
         try:
             state = self.agent.invoke(Command(resume={interrupt_id: decision}), config, context=ctx)
         except Exception:

@@ -24,6 +24,7 @@ from channels.web.dsr_api import dsr_router
 from channels.web.metrics import MetricsRegistry, metrics_router
 from channels.web.pages import pages_router
 from channels.web.review_api import review_api_router
+from channels.web.usage_api import usage_metrics, usage_router
 from channels.web.widget import widget_router
 from guardrails.verification.stats import flow_stats
 
@@ -152,12 +153,14 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(review_api_router(container.desk, container.conversations, container.tokens))
     metrics = MetricsRegistry()
     metrics.add("review", review_metrics(container.engine, container.breaker, container.outbox))
+    metrics.add("llm_usage", lambda: usage_metrics(container.usage))
     app.state.metrics = metrics  # other packages add their contributors here
     app.include_router(metrics_router(metrics))
     app.include_router(consent_router(policy=container.policy, ledger=container.consents,
                                       offers=container.consent_offers, tokens=container.tokens,
                                       conversations=container.conversations))
     app.include_router(dsr_router(container.dsr, container.tokens))
+    app.include_router(usage_router(container.usage, container.conversations, container.tokens))
     app.include_router(audit_router(container.audit, container.tokens))
     app.include_router(widget_router(container.record_consent))
     if s.wecom_configured:

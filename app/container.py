@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from agent.checkpoint import open_checkpointer
 from agent.conversations import ConversationStore
 from agent.data_rights import conversation_eraser, conversation_exporter, conversations_of
 from agent.llm.factory import LlmConfig, ModelHandle, build_model
 from agent.runner import Runner, RunnerConfig
+from agent.usage import Price, UsageStore
 from app.db import make_engine
 from app.settings import Settings
 from channels.outbox import OutboundMessage, Outbox, Periodic, StaffInbox, Worker
@@ -41,11 +43,12 @@ from guardrails.verification.breaker import CircuitBreaker
 from guardrails.verification.policy import VerificationPolicy
 from guardrails.verification.queue import ReviewQueue
 from guardrails.verification.rules import Rules, load_rules
-from guardrails.verification.verifier import Verifier
+from guardrails.verification.verifier import Verifier, flow_of
 from retrieval.embed_cache import CachedEmbedder
 from retrieval.embeddings import Embedder, make_embedder
 from retrieval.knowledge import KnowledgeBase, open_chroma
 from tools.crm.store import SqlCrmStore
+from tools.crm.tools import crm_tools
 from tools.leads.service import LeadService
 from tools.policy import Decision
 
@@ -54,11 +57,20 @@ INTERNAL_CHANNELS = {"staff", "agent"}
 
 
 def llm_config(s: Settings) -> LlmConfig:
-    return LlmConfig(provider=s.llm_provider, model=s.llm_model, base_url=s.llm_base_url,
-                     api_key=s.llm_api_key.get_secret_value(), timeout_s=s.llm_timeout_s,
-                     max_retries=s.llm_max_retries, temperature=s.llm_temperature, max_tokens=s.llm_max_tokens,
-                     threads=s.llm_threads, context=s.llm_context, model_path=s.model_path,
-                     model_cache_dir=s.model_cache_dir)
+    primary = LlmConfig(provider=s.llm_provider, model=s.llm_model, base_url=s.llm_base_url,
+                        api_key=s.llm_api_key.get_secret_value(), timeout_s=s.llm_timeout_s,
+                        max_retries=s.llm_max_retries, temperature=s.llm_temperature, max_tokens=s.llm_max_tokens,
+                        threads=s.llm_threads, context=s.llm_context, model_path=s.model_path,
+                        model_cache_dir=s.model_cache_dir, native_tools=s.llm_native_tools)
+    fallbacks = tuple(replace(primary, provider=f.provider, model=f.model, base_url=f.base_url,
+                              api_key=f.api_key.get_secret_value(), context=f.context, native_tools=f.native_tools,
+                              model_path="") for f in s.llm_fallbacks)
+    return replace(primary, fallbacks=fallbacks)
+
+
+def runner_config(s: Settings) -> RunnerConfig:
+    return RunnerConfig(retrieval_k=s.retrieval_k, history_budget_tokens=s.history_budget_tokens,
+                        garbage_retries=s.llm_garbage_retries, max_tool_rounds=s.llm_max_tool_rounds)
 
 
 class Container:
@@ -185,13 +197,12 @@ class Container:
 
     @functools.cached_property
     def checkpointer(self):  # noqa: ANN201
-        from langgraph.checkpoint.sqlite import SqliteSaver
+        return open_checkpointer(self.settings.database_url, self.settings.checkpoint_path)
 
-        conn = sqlite3.connect(self.settings.checkpoint_path, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        saver = SqliteSaver(conn)
-        saver.setup()
-        return saver
+    @functools.cached_property
+    def usage(self) -> UsageStore:
+        prices = {name: Price(p.input_per_1k, p.output_per_1k) for name, p in self.settings.llm_prices.items()}
+        return UsageStore(self.engine, prices, currency=self.settings.llm_currency)
 
     @functools.cached_property
     def pii(self) -> PiiGuard:
@@ -202,9 +213,31 @@ class Container:
     @functools.cached_property
     def runner(self) -> Runner:
         return Runner(model=self.model, conversations=self.conversations, crm=self.crm, kb=self.kb,
-                      queue=self.queue, checkpointer=self.checkpointer, config=RunnerConfig(), pii=self.pii,
-                      policy=self.policy, audit=self.audit, consent=self.consent_desk, verifier=self.verifier,
-                      extra_tools=[consent_request_tool(self.consent_offers), *self._extra_tools])
+                      queue=self.queue, checkpointer=self.checkpointer, config=runner_config(self.settings),
+                      pii=self.pii, policy=self.policy, audit=self.audit, consent=self.consent_desk,
+                      verifier=self.verifier, extra_tools=[consent_request_tool(self.consent_offers), *self._extra_tools],
+                      usage=self.usage, crm_toolset=self.crm_toolset)
+
+    @functools.cached_property
+    def crm_toolset(self) -> list[Any]:
+        """The agent's CRM tools with everything they need; which of them a turn may call is the policy's call."""
+        def similar_won_deals(text: str, k: int) -> list[Any]:
+            hits = self.kb.searcher("internal").search(text, k=4 * k)
+            return [h for h in hits if h.source.startswith("deals/")][:k]
+
+        return crm_tools(self.crm, leads=self.leads, policy=self.policy, similar_cases=similar_won_deals,
+                         handoff=self.handoff)
+
+    def handoff(self, conversation_id: str, reason: str) -> None:
+        """A person takes over: the conversation is marked and a handoff item waits in the review queue."""
+        convo = self.conversations.get(conversation_id)
+        if convo is None:
+            raise LookupError(f"no conversation {conversation_id!r}")
+        self.conversations.update(conversation_id, status="handoff")
+        self.queue.enqueue(conversation_id=conversation_id, draft="", kind="handoff", reasons=[f"handoff: {reason}"],
+                           rules=["handoff_requested"], contact_id=convo.contact_id, channel=convo.channel,
+                           flow=flow_of(convo.persona, convo.channel), rep_id=convo.rep_id,
+                           language=convo.language or "en")
 
     @functools.cached_property
     def slack(self):  # noqa: ANN201 - channels.slack.app.SlackChannel

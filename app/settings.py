@@ -9,11 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "salesagent"
 DEFAULT_MODEL_CACHE = Path.home() / ".cache" / "salesagent" / "models"
+
+
+class FallbackModel(BaseModel):
+    """One entry of the fallback chain (SALESAGENT_LLM_FALLBACKS, a JSON list of these)."""
+
+    provider: Literal["local", "openai", "scripted"] = "openai"
+    model: str
+    base_url: str = ""
+    api_key: SecretStr = SecretStr("")
+    context: int = 8192
+    native_tools: bool | None = None
+
+
+class ModelPrice(BaseModel):
+    input_per_1k: float = 0.0
+    output_per_1k: float = 0.0
 
 
 class Settings(BaseSettings):
@@ -37,6 +53,20 @@ class Settings(BaseSettings):
     llm_context: int = 4096
     model_path: str = Field("", description="Any GGUF file; overrides llm_model for the local provider.")
     model_cache_dir: Path = DEFAULT_MODEL_CACHE
+    llm_native_tools: bool | None = Field(None, description="Does the model emit tool calls itself? Empty: local "
+                                          "no, openai yes. No means tool calls through constrained JSON decoding.")
+    llm_fallbacks: list[FallbackModel] = Field(default_factory=list, description="Tried in order when the model "
+                                               "fails or returns garbage, e.g. [{\"provider\": \"openai\", "
+                                               "\"model\": \"gpt-4o-mini\", \"api_key\": \"…\"}].")
+    llm_garbage_retries: int = Field(1, description="Ask the same model again after unusable output, before falling "
+                                     "back; when every model fails the customer gets a safe reply and a person.")
+    llm_max_tool_rounds: int = Field(2, description="Tool results per turn before a constrained model must answer.")
+    llm_prices: dict[str, ModelPrice] = Field(default_factory=dict, description="Per model name: input_per_1k and "
+                                              "output_per_1k, in llm_currency. Unlisted models cost 0.")
+    llm_currency: str = "USD"
+    retrieval_k: int = Field(4, description="Most passages per search; fewer and shorter on a small context window.")
+    history_budget_tokens: int = Field(0, description="Cap on conversation history tokens; 0 = what the model's "
+                                       "window leaves after the prompt, sources and answer reserve.")
 
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_model: str = "multilingual-e5-small"
@@ -132,6 +162,12 @@ class Settings(BaseSettings):
                 out[name] = "********" if value.get_secret_value() else ""
             elif name.endswith("_url") and isinstance(value, str):
                 out[name] = _mask_url_password(value)
+            elif name in ("llm_fallbacks", "llm_prices"):  # nested models: secrets show as ******, URLs masked
+                dumped = [f.model_dump(mode="json") for f in value] if isinstance(value, list) else \
+                    {k: v.model_dump(mode="json") for k, v in value.items()}
+                for item in dumped if isinstance(dumped, list) else []:
+                    item["base_url"] = _mask_url_password(item.get("base_url", ""))
+                out[name] = dumped
             else:
                 out[name] = str(value) if isinstance(value, Path) else value
         return out

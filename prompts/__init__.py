@@ -38,3 +38,12 @@ def load(name: str, language: str = "en") -> Template:
     if not path.exists():
         raise KeyError(f"no prompt template {name!r}")
     return Template(name, language, path.read_text(encoding="utf-8").strip())
+
+
+def stage_guidance(stage: str, language: str = "en") -> str:
+    """The `stages` template's line for a sales stage (how to sound at that point, not what to say)."""
+    for line in load("stages", language).text.splitlines():
+        name, _, text = line.partition(":")
+        if name.strip() == stage:
+            return text.strip()
+    return ""

@@ -33,6 +33,7 @@ class ScriptedChatModel(BaseChatModel):
 
     script: list[Any] = Field(default_factory=list)
     calls: list[list[BaseMessage]] = Field(default_factory=list)
+    call_kwargs: list[dict[str, Any]] = Field(default_factory=list)  # what each call was bound with (extra_body…)
     bound_tools: list[Any] = Field(default_factory=list)
 
     @property
@@ -55,10 +56,12 @@ class ScriptedChatModel(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        self.call_kwargs.append(dict(kwargs))
         return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        self.call_kwargs.append(dict(kwargs))
         message = self._next(messages)
         if message.tool_calls:
             yield ChatGenerationChunk(message=AIMessageChunk(content=message.content, tool_call_chunks=[

@@ -16,8 +16,9 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, ToolCallRequest
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ToolCallRequest
 from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool
 
 from agent.context import TurnContext
 from guardrails.audit import AuditLog
@@ -110,6 +111,21 @@ class ConsentGuard(AgentMiddleware):
         if any(not d.get("allowed", True) for d in trace):
             return "refused"  # the tool asked the policy itself and was told no
         return "error" if getattr(result, "status", "") == "error" else "ok"
+
+    def _visible(self, request: ModelRequest) -> ModelRequest:
+        """The model is shown only the tools this turn's actor may call."""
+        actor = actor_of(request.runtime.context)
+        tools = [t for t in request.tools if not isinstance(t, BaseTool) or self.policy.callable_by(
+            actor, tool=t.name, purpose=str((t.metadata or {}).get("purpose") or ""),
+            roles=(t.metadata or {}).get("roles")).allowed]
+        return request if len(tools) == len(request.tools) else request.override(tools=tools)
+
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:  # noqa: ANN401
+        return handler(self._visible(request))
+
+    async def awrap_model_call(self, request: ModelRequest,
+                               handler: Callable[[ModelRequest], Awaitable[Any]]) -> Any:  # noqa: ANN401
+        return await handler(self._visible(request))
 
     def wrap_tool_call(self, request: ToolCallRequest,
                        handler: Callable[[ToolCallRequest], Any]) -> Any:  # noqa: ANN401

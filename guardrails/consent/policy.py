@@ -82,7 +82,15 @@ class ConsentPolicy:
     # -- other checks --------------------------------------------------------------------------
 
     def may_call(self, actor: Actor, *, tool: str, purpose: str, roles: Sequence[str] | None = None) -> Decision:
-        """May this role call this tool at all (before any data is looked at)?"""
+        """May this role call this tool at all (before any data is looked at)? A refusal is recorded."""
+        decision = self.callable_by(actor, tool=tool, purpose=purpose, roles=roles)
+        if not decision.allowed:
+            self._record("tool", actor, None, purpose, (), decision, tool=tool)
+        return decision
+
+    def callable_by(self, actor: Actor, *, tool: str, purpose: str, roles: Sequence[str] | None = None) -> Decision:
+        """The same answer as `may_call`, without a record: used to show a model only the tools its turn's
+        actor may call (least privilege, and a shorter menu for small models)."""
         allowed_roles = tuple(roles) if roles else self.staff_tools.get(tool)
         if allowed_roles is not None and actor.role not in allowed_roles:
             decision = deny(f"the {actor.role} role may not use the tool {tool!r}")
@@ -92,8 +100,6 @@ class ConsentPolicy:
             decision = deny(f"the {actor.role} role may not process data for {purpose}")
         else:
             decision = Decision(True)
-        if not decision.allowed:
-            self._record("tool", actor, None, purpose, (), decision, tool=tool)
         return decision
 
     def can_contact(self, contact_id: str | None, channel: str, purpose: str) -> Decision:

@@ -3,6 +3,7 @@ checkpointer (and its SQLite file), and hooks other packages expose (the PII vau
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,8 @@ def checkpoint_eraser(checkpointer: Any, files: list[Path] | None = None) -> Era
     """LangGraph checkpoints of the contact's conversations (`delete_thread`). On SQLite the freed pages are
     zeroed and the WAL folded back, so the bytes are gone from the file too, not just unlinked."""
     conn = getattr(checkpointer, "conn", None)
+    if not isinstance(conn, sqlite3.Connection):  # PostgreSQL: delete_thread is the whole job, no PRAGMAs
+        conn = None
 
     def erase(subject: Subject) -> Erased:
         for thread_id in subject.conversation_ids:

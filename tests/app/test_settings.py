@@ -27,3 +27,18 @@ def test_masked_hides_secrets_and_url_passwords(tmp_path: Path):
     assert s.masked()["llm_api_key"] == "********"
     assert s.masked()["database_url"] == "postgresql+psycopg://app:********@db.internal:5432/sales"
     assert Settings(_env_file=None, data_dir=tmp_path).masked()["llm_api_key"] == ""
+
+
+def test_fallback_chain_and_prices_come_from_json_env_and_show_masked(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SALESAGENT_LLM_FALLBACKS", '[{"provider": "openai", "model": "gpt-4o-mini", '
+                       '"base_url": "https://u:pw-123@llm.example/v1", "api_key": "sk-fallback-secret"}]')
+    monkeypatch.setenv("SALESAGENT_LLM_PRICES", '{"gpt-4o-mini": {"input_per_1k": 0.15, "output_per_1k": 0.6}}')
+    s = Settings(_env_file=None, data_dir=tmp_path)
+    assert s.llm_fallbacks[0].model == "gpt-4o-mini" and s.llm_prices["gpt-4o-mini"].output_per_1k == 0.6
+    shown = str(s.masked())
+    assert "sk-fallback-secret" not in shown and "pw-123" not in shown and "gpt-4o-mini" in shown
+
+    from app.container import llm_config
+
+    [fb] = llm_config(s).fallbacks
+    assert (fb.provider, fb.model, fb.api_key, fb.native_tools) == ("openai", "gpt-4o-mini", "sk-fallback-secret", None)
