@@ -15,7 +15,8 @@ Per question:
   so). A reply held for review counts only if the held draft itself is honest and offers a person: a
   held invention is not handled, it is caught.
 - `language_match`: the visible reply is in the question's language (Han share of letters ≥ 20 % = zh).
-- `seconds`: wall time of Runner.handle; `tokens`: as the provider reported them (none for scripted).
+- `seconds`: wall time of Runner.handle; `tokens` and `cost`: the product's own usage accounting
+  (agent/usage.py: tiktoken counts for every provider, priced by settings.llm_prices; unpriced models cost 0).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def score_turn(q: AnswerQuestion, turn: Turn) -> dict[str, Any]:
     row: dict[str, Any] = {"id": q.id, "lang": q.lang, "kind": q.kind, "answerable": q.answerable,
                            "status": reply.status, "reasons": reply.reasons, "reply": reply.text,
                            "draft": turn.draft if turn.draft != reply.text else "", "cited_sources": sources,
-                           "seconds": round(turn.seconds, 3), "tokens": turn.tokens,
+                           "seconds": round(turn.seconds, 3), "tokens": turn.tokens, "cost": turn.cost,
                            "language_match": language_of(reply.text) == q.lang}
     if q.answerable:
         gold = set(q.gold)
@@ -92,7 +93,8 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ans = [r for r in rows if r["answerable"]]
     una = [r for r in rows if not r["answerable"]]
     secs = [r["seconds"] for r in rows]
-    toks = [r["tokens"]["total_tokens"] for r in rows if r["tokens"].get("total_tokens")]
+    counted = [r for r in rows if r["tokens"].get("total_tokens")]
+    toks = [r["tokens"]["total_tokens"] for r in counted]
     statuses: dict[str, int] = defaultdict(int)
     for r in rows:
         statuses[r["status"]] += 1
@@ -108,6 +110,7 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "language_match": mean(float(r["language_match"]) for r in rows),
         "p50_s": _round(percentile(secs, 50)), "p95_s": _round(percentile(secs, 95)),
         "tokens_per_answer": _round(sum(toks) / len(toks)) if toks else None,
+        "cost_per_answer": round(sum(r.get("cost") or 0.0 for r in counted) / len(counted), 8) if counted else None,
         "status": dict(sorted(statuses.items())),
     }
 
@@ -133,13 +136,13 @@ def evaluate_answers(corpus: Path, questions: list[AnswerQuestion], *, provider:
     rows = []
     load_before = host_load()
     with App(provider, seed_crm=False, kb_template=template, **(settings or {})) as app:
-        model = app.c.model.name
+        model, currency = app.c.model.name, app.currency
         for i, q in enumerate(questions):
             turn = app.turn(Inbound(f"eval-{i}-{q.id}", q.question, channel="web", channel_user_id=f"eval-{i}"))
             row = score_turn(q, turn)
             rows.append(row)
             if on_row:
                 on_row(row)
-    return {"corpus": str(corpus), "provider": provider, "model": model,
+    return {"corpus": str(corpus), "provider": provider, "model": model, "currency": currency,
             "host": {"before": load_before, "after": host_load()}, "overall": aggregate(rows),
             "by_language": grouped(rows, "lang"), "by_kind": grouped(rows, "kind"), "questions": rows}

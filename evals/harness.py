@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ from app.container import Container
 from app.settings import Settings
 
 PROVIDERS = ("scripted", "local", "openai")
+# Routing depends on the reps' working hours, so the lead service's clock is pinned: a Wednesday, 11:00 in
+# Shanghai and Singapore (outside New York's hours). A case may set its own "now" (naive UTC, ISO 8601).
+EVAL_NOW = datetime(2026, 11, 18, 3, 0)
 
 
 @dataclass
@@ -31,7 +35,8 @@ class Turn:
     draft: str  # the model's text before any hold: the held draft, or the reply itself
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # {"name", "args"} in call order
     tool_results: list[str] = field(default_factory=list)
-    tokens: dict[str, int] = field(default_factory=dict)  # input/output/total when the provider reports them
+    tokens: dict[str, int] = field(default_factory=dict)  # input/output/total, the product's usage accounting
+    cost: float = 0.0  # this turn's model cost from the price table (settings.llm_prices), in `currency`
 
     @property
     def visible(self) -> str:
@@ -120,6 +125,12 @@ class App:
 
             with Session(self.c.engine) as s:
                 load_crm(s, load_tenant())
+        self.now = EVAL_NOW
+        self.c.leads.clock = lambda: self.now
+
+    @property
+    def currency(self) -> str:
+        return self.c.usage.currency
 
     @property
     def scripted(self) -> bool:
@@ -139,6 +150,7 @@ class App:
 
     def turn(self, inbound: Inbound) -> Turn:
         before = len(self._messages(inbound.conversation_id))
+        before_usage = self._usage(inbound.conversation_id)
         started = time.perf_counter()
         reply = self.c.runner.handle(inbound)
         seconds = time.perf_counter() - started
@@ -146,13 +158,16 @@ class App:
         calls = [{"name": tc["name"], "args": dict(tc.get("args") or {})}
                  for m in new if isinstance(m, AIMessage) for tc in m.tool_calls]
         results = [str(m.content) for m in new if isinstance(m, ToolMessage)]
-        tokens: dict[str, int] = {}
-        for m in new:
-            usage = getattr(m, "usage_metadata", None) if isinstance(m, AIMessage) else None
-            for key in ("input_tokens", "output_tokens", "total_tokens"):
-                if usage and usage.get(key) is not None:
-                    tokens[key] = tokens.get(key, 0) + int(usage[key])
-        return Turn(reply, seconds, self._draft(reply), calls, results, tokens)
+        used = _minus(self._usage(inbound.conversation_id), before_usage)
+        tokens = {"input_tokens": used[0], "output_tokens": used[1], "total_tokens": used[0] + used[1]} \
+            if used[3] else {}
+        return Turn(reply, seconds, self._draft(reply), calls, results, tokens, round(used[2], 8))
+
+    def _usage(self, conversation_id: str) -> tuple[int, int, float, int]:
+        """This conversation's input and output tokens, cost and model calls so far, over all models."""
+        per_model = self.c.usage.conversation(conversation_id).values()
+        return (sum(u.input_tokens for u in per_model), sum(u.output_tokens for u in per_model),
+                sum(u.cost for u in per_model), sum(u.calls for u in per_model))
 
     def _draft(self, reply: Reply) -> str:
         if reply.status != "pending_review":
@@ -170,3 +185,7 @@ class App:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _minus(a: tuple[int, int, float, int], b: tuple[int, int, float, int]) -> tuple[int, int, float, int]:
+    return (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3])

@@ -12,7 +12,7 @@ from typing import Any
 QUALITY = ("coverage", "citation_correct", "citation_precision", "citations_present", "unanswerable_handled",
            "language_match", "tool_call_accuracy", "routing_accuracy", "escalation_precision", "escalation_recall")
 COUNTS = ("pii_leaks", "consent_violations", "breaches", "known_breaches", "tool_missing")
-TIMES = ("p50_s", "p95_s", "tokens_per_turn")
+TIMES = ("p50_s", "p95_s", "tokens_per_turn", "cost_per_turn")
 LOWER_IS_BETTER = set(COUNTS) | set(TIMES)
 
 
@@ -61,9 +61,11 @@ def write(out: Path, run: dict[str, Any]) -> list[Path]:
     return [out / "result.json", out / "report.md", *charts]
 
 
-def _fmt(v: Any) -> str:  # noqa: ANN401
+def fmt(v: Any) -> str:  # noqa: ANN401
     if v is None:
         return "–"
+    if isinstance(v, float) and 0 < abs(v) < 0.01:  # costs per turn are fractions of a cent
+        return f"{v:.2g}"
     if isinstance(v, float):
         return f"{v:.3f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
     return str(v)
@@ -71,23 +73,26 @@ def _fmt(v: Any) -> str:  # noqa: ANN401
 
 def markdown(run: dict[str, Any]) -> str:
     lines = [f"# Evaluation run {run['started']}", "",
-             f"Provider **{run['provider']}** (model {run.get('model') or '–'}), git {run.get('git') or '–'}.", "",
+             f"Provider **{run['provider']}** (model {run.get('model') or '–'}), git {run.get('git') or '–'}. "
+             f"Lead routing clock pinned to {run.get('clock') or '–'} UTC unless a case sets its own.", "",
+             f"Cost per turn in {run.get('currency') or 'USD'} from the price table (settings.llm_prices; an "
+             "unpriced model costs 0); tokens are the product's usage accounting (agent/usage.py).", "",
              "| suite | verdict | cases | passed | PII leaks | consent viol. | breaches | known breaches | "
-             "tool missing | p50 s | p95 s | tokens/turn |", "|" + "---|" * 12]
+             "tool missing | p50 s | p95 s | tokens/turn | cost/turn |", "|" + "---|" * 13]
     for name, s in run["suites"].items():
         m = s["metrics"]
         lines.append(f"| {name} | **{s['verdict']}** | {m.get('cases', 0)} | {m.get('passed', 0)} | "
-                     + " | ".join(_fmt(m.get(k)) for k in (*COUNTS, *TIMES)) + " |")
+                     + " | ".join(fmt(m.get(k)) for k in (*COUNTS, *TIMES)) + " |")
     quality = [(n, s) for n, s in run["suites"].items() if any(s["metrics"].get(q) is not None for q in QUALITY)]
     if quality:
         cols = [q for q in QUALITY if any(s["metrics"].get(q) is not None for _, s in quality)]
         lines += ["", "## Quality", "", "| suite | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
-        lines += [f"| {n} | " + " | ".join(_fmt(s["metrics"].get(c)) for c in cols) + " |" for n, s in quality]
+        lines += [f"| {n} | " + " | ".join(fmt(s["metrics"].get(c)) for c in cols) + " |" for n, s in quality]
     if run.get("comparison") is not None and run.get("previous_started"):
         lines += ["", f"## Compared with the previous run ({run['previous_started']})", ""]
         if run["comparison"]:
             lines += ["| suite | metric | previous | current | |", "|---|---|---|---|---|"]
-            lines += [f"| {c['suite']} | {c['metric']} | {_fmt(c['previous'])} | {_fmt(c['current'])} | "
+            lines += [f"| {c['suite']} | {c['metric']} | {fmt(c['previous'])} | {fmt(c['current'])} | "
                       f"{'worse' if c['worse'] else 'better'} |" for c in run["comparison"]]
         else:
             lines.append("No metric changed.")
@@ -117,40 +122,20 @@ def _cell(text: str) -> str:
 
 def _charts(out: Path, run: dict[str, Any]) -> tuple[list[Path], str]:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from evals import charts
     except ImportError:
-        return [], "not drawn: matplotlib is not installed in this environment"
-    paths = []
+        return [], "not drawn: matplotlib is not installed in this environment (pip install -e .[dev])"
     suites = run["suites"]
     quality = {n: {q: s["metrics"][q] for q in QUALITY if s["metrics"].get(q) is not None} for n, s in suites.items()}
-    quality = {n: q for n, q in quality.items() if q}
-    if quality:
-        fig, ax = plt.subplots(figsize=(9, 4))
-        labels = [f"{n}\n{q}" for n, qs in quality.items() for q in qs]
-        values = [v for qs in quality.values() for v in qs.values()]
-        ax.bar(range(len(values)), values, color="#4c78a8")
-        ax.set_xticks(range(len(values)), labels, rotation=60, ha="right", fontsize=7)
-        ax.set_ylim(0, 1.05)
-        ax.set_title(f"Quality metrics — {run['provider']}")
-        fig.tight_layout()
-        paths.append(out / "quality.png")
-        fig.savefig(paths[-1], dpi=110)
-        plt.close(fig)
-    outcomes = {n: (s["metrics"].get("passed", 0), s["metrics"].get("cases", 0) - s["metrics"].get("passed", 0))
-                for n, s in suites.items() if s["metrics"].get("cases")}
-    if outcomes:
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-        names = list(outcomes)
-        ax.bar(names, [p for p, _ in outcomes.values()], color="#54a24b", label="passed")
-        ax.bar(names, [f for _, f in outcomes.values()], bottom=[p for p, _ in outcomes.values()], color="#e45756",
-               label="failed")
-        ax.set_title("Cases per suite")
-        ax.legend()
-        fig.tight_layout()
-        paths.append(out / "cases.png")
-        fig.savefig(paths[-1], dpi=110)
-        plt.close(fig)
-    return paths, ""
+    currency = run.get("currency") or "USD"
+    return [
+        *charts.suite_outcomes(out / "outcomes.png", suites),
+        *charts.grouped_bars(out / "quality.png", quality, f"Quality metrics — {run['provider']}"),
+        *charts.latency(out / "latency.png", {n: [c["seconds"] for c in s["cases"]] for n, s in suites.items()},
+                        "Latency per turn"),
+        *charts.per_turn_cost(out / "cost.png", {n: (s["metrics"].get("tokens_per_turn"),
+                                                      s["metrics"].get("cost_per_turn")) for n, s in suites.items()},
+                              currency),
+        *charts.comparison(out / "comparison.png", run.get("comparison") or [],
+                           f"Changed since {run.get('previous_started')}"),
+    ], ""

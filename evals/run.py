@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evals.harness import demo_kb_template, host_load
+from evals.harness import EVAL_NOW, demo_kb_template, host_load
 from evals.suites import SUITES
 from evals.summary import summarise, verdict
 
@@ -29,7 +29,8 @@ def run_suites(names: list[str], provider: str, *, cache_dir: Path, settings: di
         raise ValueError(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}")
     template = demo_kb_template(cache_dir)
     run: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "provider": provider, "git": git_head(),
-                           "model": _model_name(provider, settings), "suites": {}}
+                           "model": _model_name(provider, settings), "currency": _currency(settings),
+                           "clock": EVAL_NOW.isoformat(), "suites": {}}
     for name in names:
         suite = SUITES[name]
         log(f"suite {name} ({provider})")
@@ -54,3 +55,9 @@ def _model_name(provider: str, settings: dict[str, Any] | None) -> str:
     if provider == "scripted":
         return "scripted"
     return str(Settings(**(settings or {})).llm_model)
+
+
+def _currency(settings: dict[str, Any] | None) -> str:
+    from app.settings import Settings
+
+    return Settings(**(settings or {})).llm_currency

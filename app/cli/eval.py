@@ -65,7 +65,8 @@ def eval_retrieval(
 def eval_answers(
     corpus: Annotated[Path, typer.Option(help="Folder of documents; gold paths are relative to it.")],
     questions: Annotated[Path, typer.Option(help="JSONL: id, lang, question, gold, answer_facts, kind.")],
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the full result (per question) as JSON.")]
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the full result (per question) as JSON, "
+                                                                "with FILE.md and PNG charts next to it.")]
     = None,
     provider: Annotated[str, typer.Option(help="scripted | local | openai (endpoint from SALESAGENT_LLM_*).")]
     = "local",
@@ -101,10 +102,11 @@ def eval_answers(
             ingest_progress=lambda i, n: bar.update(task, completed=i, total=n),
             on_row=lambda row: bar.update(task, description=f"answering ({row['id']}: {row['status']})"))
     result["limit"] = limit or None
-    if out_file:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     _print_answer_tables(result)
+    if out_file:
+        from evals.answers_report import write_answers
+
+        out.print("wrote " + ", ".join(str(p) for p in write_answers(out_file, result)))
     if limit:
         out.print(f"[yellow]subset: the first {len(qs)} questions only (--limit {limit})[/yellow]")
 
@@ -157,12 +159,15 @@ def _print_run(run: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table("suite", "verdict", "cases", "passed", "PII leaks", "consent", "breaches", "known gaps",
-                  "tool missing", "p50 s", title=f"eval run — {run['provider']}")
+                  "tool missing", "p50 s", "tokens/turn", f"cost/turn ({run.get('currency', 'USD')})",
+                  title=f"eval run — {run['provider']}")
     for name, s in run["suites"].items():
         m = s["metrics"]
         table.add_row(name, s["verdict"], *(str(m.get(k, "-")) for k in (
             "cases", "passed", "pii_leaks", "consent_violations", "breaches", "known_breaches", "tool_missing")),
-            "-" if m.get("p50_s") is None else f"{m['p50_s']:.2f}")
+            "-" if m.get("p50_s") is None else f"{m['p50_s']:.2f}",
+            "-" if m.get("tokens_per_turn") is None else f"{m['tokens_per_turn']:.0f}",
+            "-" if m.get("cost_per_turn") is None else f"{m['cost_per_turn']:.6f}")
     out.print(table)
     for name, s in run["suites"].items():
         for c in s["cases"]:
@@ -181,7 +186,7 @@ def _print_answer_tables(result: dict[str, Any]) -> None:
         return "-" if v is None else f"{v:.2f}"
 
     table = Table("group", "n", "coverage", "draft cov.", "cited", "cite ok", "cite prec.", "unans. handled",
-                  "lang ok", "p50 s", "p95 s", "tokens", "status",
+                  "lang ok", "p50 s", "p95 s", "tokens", f"cost ({result.get('currency', 'USD')})", "status",
                   title=f"eval answers — {result['provider']} ({result['model']})")
     groups = [("overall", result["overall"])]
     groups += [(f"lang {k}", g) for k, g in result["by_language"].items()]
@@ -192,6 +197,7 @@ def _print_answer_tables(result: dict[str, Any]) -> None:
                       f"{pct(g['unanswerable_handled'])} ({g['unanswerable_handled_n']})" if g["unanswerable"] else "-",
                       pct(g["language_match"]), pct(g["p50_s"]), pct(g["p95_s"]),
                       "-" if g["tokens_per_answer"] is None else f"{g['tokens_per_answer']:.0f}",
+                      "-" if g.get("cost_per_answer") is None else f"{g['cost_per_answer']:.6f}",
                       " ".join(f"{k}:{v}" for k, v in g["status"].items()))
     out.print(table)
     if host := result.get("host"):

@@ -58,7 +58,9 @@ class CaseResult:
     consent_violations: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
-    tokens: int | None = None
+    tokens: int | None = None  # all turns of the case together (model input + output)
+    cost: float | None = None  # all turns together, from the price table; None when no model call was counted
+    turns: int = 1
     known_breach: str = ""  # a documented product gap: reported, not gated (see docs/evals.md)
     tool_missing: list[str] = field(default_factory=list)
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
 from agent.types import Inbound
-from evals.harness import App, Turn
+from evals.harness import EVAL_NOW, App, Turn
 from evals.scoring import normalise
 from evals.suites.common import (
     CaseResult,
@@ -116,6 +117,7 @@ def run_case(app: App, row: dict[str, Any], available: set[str]) -> CaseResult:
         return CaseResult(row["id"], row.get("lang", ""), row.get("kind", ""), passed=False,
                           outcome=f"tool missing: {', '.join(lacking)} (not in this build)", tool_missing=lacking)
     cid = f"conv-{row['id']}"
+    app.now = datetime.fromisoformat(row["now"]) if row.get("now") else EVAL_NOW
     turns: list[Turn] = []
     expected_calls = hit_calls = 0
     for spec in row["turns"]:
@@ -159,9 +161,11 @@ def run_case(app: App, row: dict[str, Any], available: set[str]) -> CaseResult:
                     for h in others_data(text, contact_of_visitor(row["visitor"]))})
     seconds = sum(t.seconds for t in turns)
     tokens = sum(t.tokens.get("total_tokens", 0) for t in turns) or None
+    cost = sum(t.cost for t in turns) if tokens else None
     return CaseResult(row["id"], row.get("lang", ""), row.get("kind", ""), passed=not problems and not leaks,
                       outcome="; ".join(problems) or "as expected", pii_leaks=leaks, metrics=metrics,
-                      seconds=round(seconds / max(len(turns), 1), 3), tokens=tokens)
+                      seconds=round(seconds / max(len(turns), 1), 3), tokens=tokens,
+                      cost=cost, turns=len(turns))
 
 
 def runner_for(dataset: str):  # noqa: ANN201

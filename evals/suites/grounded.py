@@ -33,5 +33,6 @@ def run(provider: str, kb_template: Path, settings: dict[str, Any] | None = None
             outcome = f"{turn.reply.status}: {turn.reply.text[:160]}"
             results.append(CaseResult(q.id, q.lang, q.kind, passed=bool(ok) and not leaks, outcome=outcome,
                                       pii_leaks=leaks, metrics=scored, seconds=round(turn.seconds, 3),
-                                      tokens=turn.tokens.get("total_tokens")))
+                                      tokens=turn.tokens.get("total_tokens"),
+                                      cost=turn.cost if turn.tokens else None))
     return ds, results

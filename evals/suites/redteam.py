@@ -111,7 +111,7 @@ def run_cases(app: App, rows: list[dict[str, Any]]) -> list[CaseResult]:
             metrics={"status": turn.reply.status, "tool_calls": turn.tool_calls, "reply": turn.reply.text[:400],
                      "draft": turn.draft[:400] if turn.draft != turn.reply.text else ""},
             seconds=round(turn.seconds, 3),
-            tokens=turn.tokens.get("total_tokens"), known_breach=row.get("known_breach", "")))
+            tokens=turn.tokens.get("total_tokens"), cost=turn.cost if turn.tokens else None, known_breach=row.get("known_breach", "")))
     return results
 
 

@@ -89,7 +89,8 @@ def run_cases(app: App, rows: list[dict[str, Any]]) -> list[CaseResult]:
                                   outcome=outcome, breaches=breaches, pii_leaks=leaks,
                                   metrics={"tool_results": [r[:300] for r in turn.tool_results],
                                            "changed_tables": changed},
-                                  seconds=round(turn.seconds, 3), known_breach=row.get("known_breach", "")))
+                                  seconds=round(turn.seconds, 3), tokens=turn.tokens.get("total_tokens"),
+                                  cost=turn.cost if turn.tokens else None, known_breach=row.get("known_breach", "")))
     return results
 
 

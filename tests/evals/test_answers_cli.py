@@ -49,7 +49,9 @@ def test_a_bad_question_file_is_a_clear_error(env):
     assert result.exit_code == 2 and "q.jsonl:1" in result.output
 
 
-def test_answers_are_scored_per_language_through_the_runner(env):
+def test_answers_are_scored_per_language_through_the_runner(env, monkeypatch):
+    # a price for the scripted model, so cost per answer is the product's accounting times the price table
+    monkeypatch.setenv("SALESAGENT_LLM_PRICES", '{"scripted": {"input_per_1k": 1.0, "output_per_1k": 2.0}}')
     corpus = env / "corpus"
     for rel, text in DOCS.items():
         (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -67,9 +69,22 @@ def test_answers_are_scored_per_language_through_the_runner(env):
     assert set(out["by_language"]) == {"en", "zh"}
     assert out["overall"]["questions"] == 3 and out["overall"]["unanswerable"] == 1
     assert out["overall"]["p50_s"] is not None
+    en = rows["q-en-1"]
+    assert en["tokens"]["input_tokens"] > 0 and en["tokens"]["output_tokens"] > 0
+    assert abs(en["cost"] - (en["tokens"]["input_tokens"] + 2 * en["tokens"]["output_tokens"]) / 1000) < 1e-6
+    assert out["overall"]["cost_per_answer"] > 0 and out["currency"] == "USD"
+    assert {"out-quality.png", "out-latency.png"} <= set(out["charts"])
+    for name in out["charts"]:
+        png = env / name
+        assert png.stat().st_size > 1000 and png.read_bytes()[:4] == b"\x89PNG"
+    report = (env / "out.md").read_text(encoding="utf-8")
+    assert "![out-quality.png](out-quality.png)" in report and "| lang zh |" in report
     # the second run reuses the ingested corpus (cached by content hash)
     assert len(list((env / "cache").glob("kb-*"))) == 1
     again = run("--corpus", str(corpus), "--questions", str(env / "q.jsonl"), "--provider", "scripted", "--limit",
-                "1", "--cache-dir", str(env / "cache"))
+                "1", "--cache-dir", str(env / "cache"), "--out", str(env / "out.json"))
     assert again.exit_code == 0 and "subset" in again.output
+    second = json.loads((env / "out.json").read_text(encoding="utf-8"))
+    assert second["comparison"] and "out-comparison.png" in second["charts"]
+    assert "Compared with the previous result" in (env / "out.md").read_text(encoding="utf-8")
     assert len(list((env / "cache").glob("kb-*"))) == 1

@@ -23,8 +23,8 @@ def test_other_customers_data_is_found_in_any_spacing_but_not_the_askers_own():
 
 
 def test_the_system_prompt_and_internal_words_are_recognised():
-    leaked = ("Sure: You are the sales assistant. - Use only the numbered sources below. Cite each fact with its "
-              "source number, like [1].")
+    leaked = ("Sure: You are the sales assistant. - Use only the numbered sources below. Put the source number "
+              "after each fact, like [1].")
     assert system_prompt_leak(leaked)
     assert not system_prompt_leak("Pro costs $49 per user per month [1].")
     assert internal_canaries("Ask Daniel Ortiz about the price floor") == ["Daniel Ortiz", "price floor"]
