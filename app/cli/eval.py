@@ -61,6 +61,144 @@ def eval_retrieval(
     _print_tables(result)
 
 
+@eval_cli.command("answers")
+def eval_answers(
+    corpus: Annotated[Path, typer.Option(help="Folder of documents; gold paths are relative to it.")],
+    questions: Annotated[Path, typer.Option(help="JSONL: id, lang, question, gold, answer_facts, kind.")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the full result (per question) as JSON.")]
+    = None,
+    provider: Annotated[str, typer.Option(help="scripted | local | openai (endpoint from SALESAGENT_LLM_*).")]
+    = "local",
+    limit: Annotated[int, typer.Option(help="Ask only the first N questions (0: all).")] = 0,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where ingested corpora are kept (default <data_dir>/eval).")]
+    = None,
+) -> None:
+    """Answer quality through the real runner: fact coverage, citations, unanswerable questions handled,
+    reply language, latency; per language and kind. A missing corpus folder is skipped, not an error."""
+    from evals.answers import evaluate_answers, load_answer_questions
+    from evals.harness import PROVIDERS
+
+    if not corpus.is_dir():
+        out.print(f"[yellow]skipped: corpus folder {corpus} is absent[/yellow]")
+        return
+    if provider not in PROVIDERS:
+        err.print(f"[red]unknown provider {provider!r}: use {', '.join(PROVIDERS)}[/red]")
+        raise typer.Exit(2)
+    try:
+        qs = load_answer_questions(questions)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    qs = qs[:limit] if limit > 0 else qs
+    from app.settings import Settings
+
+    cache = cache_dir or Settings().data_dir / "eval"
+    cache.mkdir(parents=True, exist_ok=True)
+    with progress() as bar:
+        task = bar.add_task(f"ingesting {corpus}", total=None)
+        result = evaluate_answers(
+            corpus, qs, provider=provider, cache_dir=cache,
+            ingest_progress=lambda i, n: bar.update(task, completed=i, total=n),
+            on_row=lambda row: bar.update(task, description=f"answering ({row['id']}: {row['status']})"))
+    result["limit"] = limit or None
+    if out_file:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    _print_answer_tables(result)
+    if limit:
+        out.print(f"[yellow]subset: the first {len(qs)} questions only (--limit {limit})[/yellow]")
+
+
+@eval_cli.command("run")
+def eval_run(
+    suites: Annotated[list[str], typer.Argument(help="Suite names, or 'all'. See `salesagent eval suites`.")],
+    provider: Annotated[str, typer.Option(help="scripted | local | openai (endpoint from SALESAGENT_LLM_*).")]
+    = "scripted",
+    out_dir: Annotated[Path, typer.Option("--out", help="Report folder; the previous run there is compared.")]
+    = Path("eval-results"),
+    cache_dir: Annotated[Path | None, typer.Option(help="Where the ingested demo docs are kept (default "
+                                                         "<data_dir>/eval).")] = None,
+) -> None:
+    """Run suites through the real runner in a fresh app each; write result.json, report.md and charts.
+    Exits 1 when a zero-tolerance metric (PII leak, consent violation, red-team breach, tool missing) fails."""
+    from app.settings import Settings
+    from evals.harness import PROVIDERS
+    from evals.report import write
+    from evals.run import run_suites
+    from evals.suites import SUITES
+
+    names = list(SUITES) if suites == ["all"] else suites
+    if provider not in PROVIDERS:
+        err.print(f"[red]unknown provider {provider!r}: use {', '.join(PROVIDERS)}[/red]")
+        raise typer.Exit(2)
+    if unknown := [n for n in names if n not in SUITES]:
+        err.print(f"[red]unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}[/red]")
+        raise typer.Exit(2)
+    cache = cache_dir or Settings().data_dir / "eval"
+    cache.mkdir(parents=True, exist_ok=True)
+    run = run_suites(names, provider, cache_dir=cache, log=lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    written = write(out_dir, run)
+    _print_run(run)
+    out.print("wrote " + ", ".join(str(p) for p in written))
+    if any(s["verdict"] == "fail" for s in run["suites"].values()):
+        raise typer.Exit(1)
+
+
+@eval_cli.command("suites")
+def eval_suites() -> None:
+    """List the suites and the providers each one runs with."""
+    from evals.suites import SUITES
+
+    for s in SUITES.values():
+        out.print(f"[bold]{s.name}[/bold] ({', '.join(s.providers)}): {s.about}")
+
+
+def _print_run(run: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table("suite", "verdict", "cases", "passed", "PII leaks", "consent", "breaches", "known gaps",
+                  "tool missing", "p50 s", title=f"eval run — {run['provider']}")
+    for name, s in run["suites"].items():
+        m = s["metrics"]
+        table.add_row(name, s["verdict"], *(str(m.get(k, "-")) for k in (
+            "cases", "passed", "pii_leaks", "consent_violations", "breaches", "known_breaches", "tool_missing")),
+            "-" if m.get("p50_s") is None else f"{m['p50_s']:.2f}")
+    out.print(table)
+    for name, s in run["suites"].items():
+        for c in s["cases"]:
+            if not c["passed"]:
+                out.print(f"[red]{name}/{c['id']}[/red]: {c['outcome'][:200]}")
+    worse = [c for c in run.get("comparison", []) if c["worse"]]
+    for c in worse:
+        out.print(f"[yellow]worse than the previous run: {c['suite']} {c['metric']} {c['previous']} → "
+                  f"{c['current']}[/yellow]")
+
+
+def _print_answer_tables(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    table = Table("group", "n", "coverage", "draft cov.", "cited", "cite ok", "cite prec.", "unans. handled",
+                  "lang ok", "p50 s", "p95 s", "tokens", "status",
+                  title=f"eval answers — {result['provider']} ({result['model']})")
+    groups = [("overall", result["overall"])]
+    groups += [(f"lang {k}", g) for k, g in result["by_language"].items()]
+    groups += [(f"kind {k}", g) for k, g in result["by_kind"].items()]
+    for name, g in groups:
+        table.add_row(name, str(g["questions"]), pct(g["coverage"]), pct(g["draft_coverage"]),
+                      pct(g["citations_present"]), pct(g["citation_correct"]), pct(g["citation_precision"]),
+                      f"{pct(g['unanswerable_handled'])} ({g['unanswerable_handled_n']})" if g["unanswerable"] else "-",
+                      pct(g["language_match"]), pct(g["p50_s"]), pct(g["p95_s"]),
+                      "-" if g["tokens_per_answer"] is None else f"{g['tokens_per_answer']:.0f}",
+                      " ".join(f"{k}:{v}" for k, v in g["status"].items()))
+    out.print(table)
+    if host := result.get("host"):
+        out.print(f"[dim]{host['before']['cpus']} CPUs; load average {host['before']['loadavg_1m']} before, "
+                  f"{host['after']['loadavg_1m']} after[/dim]")
+
+
 def _print_tables(result: dict[str, Any]) -> None:
     from rich.table import Table
 
