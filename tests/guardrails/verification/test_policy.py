@@ -99,3 +99,14 @@ def test_bad_rules_files_get_clear_errors(tmp_path):
         with pytest.raises(RulesError) as exc:
             load_rules(path)
         assert str(path) in str(exc.value) or "commitment" in str(exc.value), exc.value
+
+
+@pytest.mark.parametrize("text", ["好的，已为您确认专业版打五折。", "可以给您打8折。", "年付可以八五折。", "首年给您 9.5 折。",
+                                  "这次给您打个折吧。", "第一个月半价。"])
+def test_chinese_discounts_written_as_a_number_of_tenths_need_review(text):
+    assert review_reasons(text, evidence="", persona="customer").rules == ["commitment"]
+
+
+@pytest.mark.parametrize("text", ["年付折合每月 ¥329 [1]。", "美元价格按 7 折合人民币约 ¥350 [1]。", "可以折叠侧边栏 [1]。"])
+def test_words_with_zhe_that_are_not_discounts_go_out(text):
+    assert "commitment" not in review_reasons(text, evidence="¥329 ¥350", persona="customer").rules
