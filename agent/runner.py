@@ -34,6 +34,7 @@ from guardrails.pii import PiiGuard, Recipient
 from guardrails.verification.policy import DraftFacts, VerificationPolicy, other_person_pii
 from guardrails.verification.queue import ReviewQueue
 from guardrails.verification.verifier import Verifier, flow_of
+from prompts import load as load_prompt
 from retrieval.chunking import detect_language
 from retrieval.knowledge import KnowledgeBase
 from retrieval.tool import knowledge_tool
@@ -217,7 +218,12 @@ class Runner:
         return DraftFacts(text, persona=ctx.persona, channel=ctx.channel, evidence=evidence, cited=cited,
                           customer_text=ctx.inbound_text, first_contact=first,
                           rep_started_on=(rep or {}).get("started_on"), findings=list(findings or []),
-                          pii=self._unexplained_pii(text, evidence, earlier))
+                          pii=self._unexplained_pii(text, evidence, earlier), instructions=self._instructions(ctx))
+
+    def _instructions(self, ctx: TurnContext) -> str:
+        """Our fixed instructions to the model (its template, empty slots): a reply reciting them is held."""
+        return load_prompt(ctx.persona, ctx.language).render(company=self.config.company, sources="", rep_name="",
+                                                             stage="", tools="")
 
     def _mask_customer_values(self, text: str, earlier: list[Any]) -> str:
         if self.pii is None or not text.strip():
