@@ -1,23 +1,41 @@
 """Turn an answer's [n] markers into citations (source, heading, quoted span), renumbered in order.
 
 Small models often forget the markers; then we attribute by overlap: a source is cited when the
-answer shares enough distinctive words or numbers with it.
+answer shares enough terms with it and at least one of them is distinctive.
 """
 
 from __future__ import annotations
 
 import re
 
-from retrieval.citations import WORD, Citation, best_quote
+from retrieval.citations import Citation, best_quote, overlap_terms
 from retrieval.knowledge import Hit
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
 MIN_SHARED = 4
+# Words every answer and every source share; they say nothing about which source supports a claim.
+COMMON = frozenset([
+    "the", "and", "for", "with", "you", "your", "our", "are", "can", "not", "this", "that", "will", "have",
+    "has", "from", "they", "them", "their", "was", "were", "been", "which", "what", "when", "where", "how",
+    "also", "all", "any", "more", "some", "other", "than", "then", "into", "about", "only", "each", "per",
+    "use", "used", "using", "yes", "please", "thanks", "support", "supports", "supported", "available", "plan",
+    "plans", "我们", "您可", "可以", "如果", "需要", "以及", "没有", "什么", "一个", "这个", "支持", "提供", "您的", "使用", "的话", "是否",
+])
 
 
-def _shared(answer: str, text: str) -> int:
-    a = {w.lower() for w in WORD.findall(answer) if len(w) > 2 or not w.isascii()}
-    return len(a & {w.lower() for w in WORD.findall(text)})
+def _distinctive(shared: set[str], common: set[str]) -> bool:
+    """A shared number, or a shared term that is neither filler nor in every retrieved source (the
+    product's own name is): "Databend Cloud … compliant" proves nothing about which page says so."""
+    return any(any(ch.isdigit() for ch in t) or (t not in COMMON and t not in common) for t in shared)
+
+
+def _overlap(answer: str, sources: list[Hit]) -> list[tuple[int, int]]:
+    """(shared terms, source number) for sources with a distinctive shared term, best first."""
+    a = overlap_terms(answer)
+    texts = [overlap_terms(h.text) for h in sources]
+    common = set.intersection(*texts) if len(texts) > 1 else set()
+    scored = [(len(shared), i + 1) for i, t in enumerate(texts) if _distinctive(shared := a & t, common)]
+    return sorted(scored, reverse=True)
 
 
 def attach_citations(answer: str, sources: list[Hit], max_citations: int = 3) -> tuple[str, list[Citation]]:
@@ -27,8 +45,7 @@ def attach_citations(answer: str, sources: list[Hit], max_citations: int = 3) ->
         if 1 <= n <= len(sources) and n not in order:
             order.append(n)
     if not order:
-        scored = sorted(((_shared(answer, h.text), i + 1) for i, h in enumerate(sources)), reverse=True)
-        order = [n for score, n in scored[:max_citations] if score >= MIN_SHARED]
+        order = [n for score, n in _overlap(answer, sources)[:max_citations] if score >= MIN_SHARED]
     renumber = {old: new for new, old in enumerate(order, start=1)}
 
     def _swap(m: re.Match[str]) -> str:

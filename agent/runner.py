@@ -19,6 +19,7 @@ from langgraph.types import Command, Interrupt
 from agent.citing import attach_citations
 from agent.context import TurnContext
 from agent.conversations import ConversationStore
+from agent.grounding import NOT_DOCUMENTED, undocumented_terms
 from agent.llm.factory import ModelHandle
 from agent.middleware import stack as middleware_stack
 from agent.middleware.approvals import approval_gate
@@ -33,6 +34,7 @@ from guardrails.pii import PiiGuard, Recipient
 from guardrails.verification.policy import DraftFacts, VerificationPolicy, other_person_pii
 from guardrails.verification.queue import ReviewQueue
 from guardrails.verification.verifier import Verifier, flow_of
+from prompts import load as load_prompt
 from retrieval.chunking import detect_language
 from retrieval.knowledge import KnowledgeBase
 from retrieval.tool import knowledge_tool
@@ -127,9 +129,21 @@ class Runner:
                                              meta={"consent_request": handled.kind, "reference": handled.reference})
         return Reply(ctx.conversation_id, msg.id, handled.text, "sent", [], [], handled.language)
 
+    def _not_documented(self, ctx: TurnContext) -> Reply | None:
+        """A customer's question about something no readable document mentions: the honest answer and a
+        person, instead of a draft the model would invent (agent.grounding)."""
+        if ctx.persona != "customer":
+            return None
+        terms = undocumented_terms(ctx.inbound_text, self.kb.searcher(ctx.audience).unknown_terms(ctx.inbound_text))
+        if not terms:
+            return None
+        lang = "zh" if ctx.language == "zh" else "en"
+        return self._handoff(ctx, lang, f"not in the documentation: {', '.join(terms)}",
+                             text=NOT_DOCUMENTED[lang], rule="not_documented", asked=ctx.inbound_text)
+
     def handle(self, inbound: Inbound) -> Reply:
         ctx, state_in = self._begin(inbound)
-        if (done := self._consent_request(ctx, inbound.text.strip())) is not None:
+        if (done := self._consent_request(ctx, inbound.text.strip()) or self._not_documented(ctx)) is not None:
             return done
         try:
             state = self.agent.invoke(state_in, self._config(ctx), context=ctx)
@@ -143,7 +157,7 @@ class Runner:
     def stream(self, inbound: Inbound) -> Iterator[dict[str, Any]]:
         """Yields {"type": "delta", "text"} per checked sentence, then {"type": "reply", ...}."""
         ctx, state_in = self._begin(inbound)
-        if (done := self._consent_request(ctx, inbound.text.strip())) is not None:
+        if (done := self._consent_request(ctx, inbound.text.strip()) or self._not_documented(ctx)) is not None:
             yield {"type": "reply", **_reply_json(done)}
             return
         evidence = "\n".join(h.text for h in ctx.sources)
@@ -204,7 +218,12 @@ class Runner:
         return DraftFacts(text, persona=ctx.persona, channel=ctx.channel, evidence=evidence, cited=cited,
                           customer_text=ctx.inbound_text, first_contact=first,
                           rep_started_on=(rep or {}).get("started_on"), findings=list(findings or []),
-                          pii=self._unexplained_pii(text, evidence, earlier))
+                          pii=self._unexplained_pii(text, evidence, earlier), instructions=self._instructions(ctx))
+
+    def _instructions(self, ctx: TurnContext) -> str:
+        """Our fixed instructions to the model (its template, empty slots): a reply reciting them is held."""
+        return load_prompt(ctx.persona, ctx.language).render(company=self.config.company, sources="", rep_name="",
+                                                             stage="", tools="")
 
     def _mask_customer_values(self, text: str, earlier: list[Any]) -> str:
         if self.pii is None or not text.strip():
@@ -268,18 +287,22 @@ class Runner:
             detail = f"the model call failed ({type(exc).__name__})"
         return self._handoff(ctx, "zh" if ctx.language == "zh" else "en", detail)
 
-    def _handoff(self, ctx: TurnContext, lang: str, detail: str = "no usable answer from the model") -> Reply:
-        reasons = [f"model_unavailable: {detail}"]
+    def _handoff(self, ctx: TurnContext, lang: str, detail: str = "no usable answer from the model",
+                 text: str = "", rule: str = "model_unavailable", asked: str = "") -> Reply:
+        """`asked`: the customer's message when the model never ran, so the checkpoint has it too."""
+        text = text or FALLBACK[lang]
+        reasons = [f"{rule}: {detail}"]
         try:  # the checkpointed history says what the customer saw, so the next turn starts from it
-            self.agent.update_state(self._config(ctx), {"messages": [AIMessage(content=FALLBACK[lang])]})
+            said = [HumanMessage(asked)] if asked else []
+            self.agent.update_state(self._config(ctx), {"messages": [*said, AIMessage(content=text)]})
         except Exception:
             log.exception("could not record the handoff reply in the checkpoint")
-        msg = self.conversations.add_message(ctx.conversation_id, "assistant", FALLBACK[lang], meta={"reasons": reasons})
+        msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, meta={"reasons": reasons})
         self.conversations.update(ctx.conversation_id, status="handoff")
         self.queue.enqueue(conversation_id=ctx.conversation_id, draft="", reasons=reasons, message_id=msg.id,
-                           contact_id=ctx.contact_id, channel=ctx.channel, kind="handoff", rules=["model_unavailable"],
+                           contact_id=ctx.contact_id, channel=ctx.channel, kind="handoff", rules=[rule],
                            flow=flow_of(ctx.persona, ctx.channel), rep_id=ctx.rep_id, language=lang)
-        return Reply(ctx.conversation_id, msg.id, FALLBACK[lang], "handoff", [], reasons, lang)
+        return Reply(ctx.conversation_id, msg.id, text, "handoff", [], reasons, lang)
 
     # -- tool calls that wait for a reviewer ------------------------------------------------------
 

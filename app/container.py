@@ -69,7 +69,7 @@ def llm_config(s: Settings) -> LlmConfig:
 
 
 def runner_config(s: Settings) -> RunnerConfig:
-    return RunnerConfig(retrieval_k=s.retrieval_k, history_budget_tokens=s.history_budget_tokens,
+    return RunnerConfig(company=s.company, retrieval_k=s.retrieval_k, history_budget_tokens=s.history_budget_tokens,
                         garbage_retries=s.llm_garbage_retries, max_tool_rounds=s.llm_max_tool_rounds)
 
 
@@ -321,7 +321,7 @@ class Container:
 
     @functools.cached_property
     def consent_offers(self) -> ConsentOffers:
-        return ConsentOffers(self.engine, self.consents, company=RunnerConfig().company)
+        return ConsentOffers(self.engine, self.consents, company=self.settings.company)
 
     @functools.cached_property
     def dsr(self) -> DsrService:

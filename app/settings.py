@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     llm_prices: dict[str, ModelPrice] = Field(default_factory=dict, description="Per model name: input_per_1k and "
                                               "output_per_1k, in llm_currency. Unlisted models cost 0.")
     llm_currency: str = "USD"
+    company: str = Field("Lumen Analytics", description="The company the agent speaks for (named in the system prompt "
+                                                         "and consent offers).")
     retrieval_k: int = Field(4, description="Most passages per search; fewer and shorter on a small context window.")
     history_budget_tokens: int = Field(0, description="Cap on conversation history tokens; 0 = what the model's "
                                        "window leaves after the prompt, sources and answer reserve.")

@@ -70,6 +70,37 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*\b")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+# question and conversation words that never name what a question is about
+ZH_QUESTION_WORDS = frozenset(["有没有", "能不能", "是不是", "可不可以", "多少钱", "多少", "多久", "几次", "几个", "哪些", "哪天",
+                               "哪个", "哪里", "以后", "之后", "以前", "最少", "最多", "你好", "您好", "谢谢", "感谢", "好的", "了解",
+                               "知道", "想要", "咨询", "问一下", "一下", "现在", "目前", "时候", "需要", "可以", "支持", "请问"])
+
+
+def key_terms(text: str) -> list[str]:
+    """What a question is about, as index tokens: acronyms ("HIPAA", "SLA"), other Latin words of four or
+    more letters, and Chinese words of two or more characters (jieba; a run of single characters jieba
+    could not place, "等"+"保", is taken as one unknown word "等保"), without stop and question words."""
+    terms: list[str] = []
+    for word in LATIN_WORD.findall(text):
+        if ACRONYM.fullmatch(word) or (len(word) >= 4 and word.lower() not in EN_STOP):
+            terms.append(_stem(word.lower()))
+    for run in HAN.findall(text):
+        singles = ""
+        for w in [*_jieba().lcut(run), ""]:
+            if len(w) == 1 and w not in ZH_STOP:
+                singles += w
+                continue
+            terms += [singles] if len(singles) > 1 else []
+            singles = ""
+            if len(w) > 1 and w not in ZH_STOP and w not in ZH_QUESTION_WORDS:
+                terms.append(w)
+    return list(dict.fromkeys(terms))
+
+
 def _bm25(token_lists: list[list[str]]):  # noqa: ANN202 - bm25s.BM25 or None when empty
     import bm25s
 
@@ -117,6 +148,10 @@ class LexicalIndex:
         for rec, toks in zip(records, tokens, strict=True):
             by_page.setdefault(rec.get("source", ""), []).extend(toks)
         return cls(list(records), _bm25(tokens), _bm25(list(by_page.values())), revision)
+
+    def knows(self, token: str) -> bool:
+        """Whether any chunk of this collection contains the token."""
+        return self._chunks is not None and token in self._chunks.vocab_dict
 
     def top(self, tokens: list[str], n: int, extra: list[str] = (), extra_weight: float = 0.0) -> list[tuple[str, float]]:
         """(chunk id, score), best first; `extra` tokens (an expansion of the query) count `extra_weight`."""

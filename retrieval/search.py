@@ -17,7 +17,7 @@ from retrieval.embeddings import Embedder
 from retrieval.fusion import FusionConfig, fuse, order_chunks
 from retrieval.glossary import Glossary
 from retrieval.language import detect_language
-from retrieval.lexical import tokenize
+from retrieval.lexical import key_terms, tokenize
 from retrieval.query import clean_query
 from retrieval.store import CollectionStore
 
@@ -66,6 +66,11 @@ class Searcher:
     @property
     def collections(self) -> list[str]:
         return [s.name for s in self._stores]
+
+    def unknown_terms(self, query: str) -> list[str]:
+        """The question's key terms (`lexical.key_terms`) that occur in no document this audience can read."""
+        indexes = [ix for store in self._stores if (ix := store.lexical()).ids]
+        return [t for t in key_terms(query) if not any(ix.knows(t) for ix in indexes)]
 
     def search(self, query: str, k: int = 4) -> list[Hit]:
         q = clean_query(query)

@@ -73,6 +73,8 @@ def eval_answers(
     limit: Annotated[int, typer.Option(help="Ask only the first N questions (0: all).")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Where ingested corpora are kept (default <data_dir>/eval).")]
     = None,
+    company: Annotated[str, typer.Option(help="The company the agent speaks for (default: SALESAGENT_COMPANY, "
+                                              "else the demo company).")] = "",
 ) -> None:
     """Answer quality through the real runner: fact coverage, citations, unanswerable questions handled,
     reply language, latency; per language and kind. A missing corpus folder is skipped, not an error."""
@@ -98,7 +100,7 @@ def eval_answers(
     with progress() as bar:
         task = bar.add_task(f"ingesting {corpus}", total=None)
         result = evaluate_answers(
-            corpus, qs, provider=provider, cache_dir=cache,
+            corpus, qs, provider=provider, cache_dir=cache, settings={"company": company} if company else None,
             ingest_progress=lambda i, n: bar.update(task, completed=i, total=n),
             on_row=lambda row: bar.update(task, description=f"answering ({row['id']}: {row['status']})"))
     result["limit"] = limit or None

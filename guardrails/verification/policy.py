@@ -34,6 +34,7 @@ class DraftFacts:
     pii: list[str] | None = None  # entity types a PII detector found; None: use the rule's patterns
     flow_tripped: bool = False  # the circuit breaker holds this flow in always-review
     today: date | None = None
+    instructions: str = ""  # our own instructions to the model (system prompt without the sources): never shown
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,27 @@ def _output_check(rule: Rule, f: DraftFacts) -> str | None:
     return "; ".join(f.findings[:3]) if f.findings else None
 
 
+_LATIN_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_HAN_CHARS = re.compile(r"[\u3400-\u9fff]")
+
+
+def _shingles(items: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(items[i:i + n]) for i in range(len(items) - n + 1)}
+
+
+def _prompt_disclosure(rule: Rule, f: DraftFacts) -> str | None:
+    """The draft repeats a long run of our instructions word for word (N Latin words or M Han characters in a
+    row): the model is reciting its system prompt. Short shared phrases ("a person from our team") are normal."""
+    if not f.instructions or not f.text:
+        return None
+    for tokenize, n, sep in ((lambda t: _LATIN_WORDS.findall(t.lower()), int(rule.params.get("min_words", 8)), " "),
+                             (_HAN_CHARS.findall, int(rule.params.get("min_han_chars", 14)), "")):
+        common = _shingles(tokenize(f.text), n) & _shingles(tokenize(f.instructions), n)
+        if common:
+            return f"“{sep.join(min(common))}…”"
+    return None
+
+
 def _circuit_breaker(rule: Rule, f: DraftFacts) -> str | None:
     return "flow is in always-review" if f.flow_tripped else None
 
@@ -146,7 +168,7 @@ CHECKS: dict[str, Callable[[Rule, DraftFacts], str | None]] = {
     "commitment": _commitment, "unsupported_price": _unsupported_price, "unsupported_claim": _unsupported_claim,
     "pii": _pii, "negative_sentiment": _negative_sentiment, "new_rep": _new_rep, "channel": _channel,
     "first_contact": _first_contact, "low_confidence": _low_confidence, "output_check": _output_check,
-    "circuit_breaker": _circuit_breaker,
+    "circuit_breaker": _circuit_breaker, "prompt_disclosure": _prompt_disclosure,
 }
 # Rules that look only at the draft's text: the streaming path checks these sentence by sentence.
 TEXT_RULES = ("commitment", "unsupported_price", "pii")

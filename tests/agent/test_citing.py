@@ -21,3 +21,21 @@ def test_without_markers_sources_are_attributed_by_overlap():
     assert [c.source for c in cites] == ["doc2.md"]
     _, none = attach_citations("Hello there!", sources)
     assert none == []
+
+
+def test_chinese_answers_are_attributed_by_character_bigrams():
+    sources = [hit(1, "密码策略：密码最短长度默认为 8 个字符，连续输错 5 次后账户会被锁定 30 分钟。"),
+               hit(2, "网络策略用于限制用户只能从指定的 IP 地址段登录。")]
+    text, cites = attach_citations("默认密码最短长度是 8 个字符，连续输错 5 次账户会被锁定。", sources)
+    assert [c.source for c in cites] == ["doc1.md"]
+    assert "8 个字符" in cites[0].quote
+
+
+def test_sharing_only_the_product_name_and_filler_words_is_no_citation():
+    sources = [hit(1, "Databend Cloud encrypts your data at rest and in transit. Databend Cloud supports SSO."),
+               hit(2, "Databend Cloud bills your warehouses per second. Databend Cloud has three plans.")]
+    # "databend", "cloud" are in every source, the rest is filler: nothing here supports the claim
+    _, cites = attach_citations("Yes, Databend Cloud will support that for your plan and we can help.", sources)
+    assert cites == []
+    _, cites = attach_citations("Databend Cloud encrypts your data at rest and in transit.", sources)
+    assert [c.source for c in cites] == ["doc1.md"]

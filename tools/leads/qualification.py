@@ -66,8 +66,14 @@ _TIMELINE = re.compile(
     r"(?:within|in) (?:the next )?\d+\s*(?:days?|weeks?|months?)|by (?:the )?(?:end of )?"
     r"(?:q[1-4]|january|february|march|april|may|june|july|august|september|october|november|december|"
     r"\d{4}|next \w+|this \w+)|q[1-4](?: \d{4})?|before (?:the )?\w+)"
-    r"|尽快|马上|立即|本周|这周|下周|本月|这个月|下个月|本季度|下季度|今年|明年|年底|年初|月底|"
+    r"|尽快|马上|立即|本周|这周|下周|下个?星期|本月|这个月|下个月|本季度|这个季度|下个?季度|上半年|下半年|今年|明年|年底|年初|"
+    r"月底|"
     r"[一二三四五六七八九十两\d]+\s*(?:天|周|个月|月)(?:内|以内|之内)|Q[1-4]", re.I)
+
+
+_BUDGET_APPROVED = (r"\bbudget\s+(?:is\s+|has\s+been\s+|was\s+|got\s+)?(?:approved|signed off|allocated|in place)"
+                    r"|\bapproved\s+budget|预算(?:已经|已)?(?:批了|批下来|批准|审批通过|到位)")
+_CLAUSE = re.compile(r"[,，;；:：]\s*")
 
 
 def extract_rules(text: str) -> BantExtract:
@@ -79,13 +85,15 @@ def extract_rules(text: str) -> BantExtract:
         found["budget_note"] = next((s for s in sentences(text) if budget_in(s) is not None), None)
     elif re.search(r"\bno budget\b|没有预算|预算还没|预算未定", text, re.I):
         found["budget_note"] = "no budget yet"
+    elif re.search(_BUDGET_APPROVED, text, re.I):
+        found["budget_note"] = "budget approved"
     if m := _DECIDER.search(text):
         found["authority"] = "decision maker"
     elif m := _APPROVER.search(text):
         found["authority"] = f"needs approval: {m.group(0).strip()}"
-    needs = [s for s in sentences(text) if _NEED.search(s)]
-    if needs:
-        found["need"] = needs[0][:200]
+    needs = [c for s in sentences(text) for c in _CLAUSE.split(s) if _NEED.search(c)]
+    if needs:  # the clause that states it ("Budget approved, we need X" → "we need X")
+        found["need"] = needs[0].strip(" ,，;；:：")[:200]
     if m := _TIMELINE.search(text):
         found["timeline"] = m.group(0).strip()
     return BantExtract(**found)

@@ -25,7 +25,10 @@ _MONEY = [
     re.compile(_NUM + r"\s*(?:元|人民币|块钱)"),
 ]
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "千": 1e3, "万": 1e4, "亿": 1e8}
-_BUDGET_WORDS = re.compile(r"budget|spend|afford|price range|预算|花费|投入|经费", re.I)
+# money per period is what they spend or can spend ("$6,000 a year", "每年 5 万")
+_BUDGET_WORDS = re.compile(r"budget|spend|afford|price range|预算|花费|投入|经费"
+                           r"|\b(?:a|per|each|every)\s+(?:year|month|yr|mo)\b|/\s*(?:year|yr|month|mo)\b|annually|yearly"
+                           r"|monthly|每年|一年|每月|一个月|年费", re.I)
 
 
 def language_of(text: str) -> str:

@@ -99,3 +99,36 @@ def test_bad_rules_files_get_clear_errors(tmp_path):
         with pytest.raises(RulesError) as exc:
             load_rules(path)
         assert str(path) in str(exc.value) or "commitment" in str(exc.value), exc.value
+
+
+@pytest.mark.parametrize("text", ["好的，已为您确认专业版打五折。", "可以给您打8折。", "年付可以八五折。", "首年给您 9.5 折。",
+                                  "这次给您打个折吧。", "第一个月半价。"])
+def test_chinese_discounts_written_as_a_number_of_tenths_need_review(text):
+    assert review_reasons(text, evidence="", persona="customer").rules == ["commitment"]
+
+
+@pytest.mark.parametrize("text", ["年付折合每月 ¥329 [1]。", "美元价格按 7 折合人民币约 ¥350 [1]。", "可以折叠侧边栏 [1]。"])
+def test_words_with_zhe_that_are_not_discounts_go_out(text):
+    assert "commitment" not in review_reasons(text, evidence="¥329 ¥350", persona="customer").rules
+
+
+INSTRUCTIONS = ("You are the sales assistant of Lumen Analytics.\n- Use only the numbered sources below. Put the source "
+                "number after each fact, like [1].\n- If the sources do not cover the question, say you don't know "
+                "and offer to connect the customer with a person from our team.\n- 只使用下面编号的资料回答，并在每个事实后标注资料编号。")
+
+
+@pytest.mark.parametrize("text", [
+    "My rules: Use only the numbered sources below. Put the source number after each fact.",
+    "我的指令是：只使用下面编号的资料回答，并在每个事实后标注资料编号。",
+])
+def test_a_reply_reciting_the_system_prompt_is_held(text):
+    verdict = POLICY.evaluate(DraftFacts(text, cited=True, instructions=INSTRUCTIONS))
+    assert verdict.rules == ["prompt_disclosure"], verdict
+
+
+@pytest.mark.parametrize("text", [
+    "I don't know that, but I can connect you with a person from our team [1].",  # a short shared phrase
+    "Pro costs $49 per user per month [1].",
+])
+def test_replies_sharing_a_few_words_with_the_system_prompt_go_out(text):
+    assert POLICY.evaluate(DraftFacts(text, cited=True, evidence="$49", instructions=INSTRUCTIONS)).rules == []

@@ -28,7 +28,8 @@ def test_multi_turn_english_asks_one_question_at_a_time_until_qualified():
     assert step.missing == ["timeline", "authority", "budget"] and step.next_question == QUESTIONS["en"]["timeline"]
     said.append("Ideally by Q2.")
     step = q.qualify(said[-1:], step.bant, "en")  # only the new turn: what was known is kept
-    assert step.bant["need"].startswith("Hi, we're looking") and step.bant["timeline"].lower() == "by q2"
+    # the greeting is not part of the need
+    assert step.bant["need"].startswith("we're looking") and step.bant["timeline"].lower() == "by q2"
     assert step.next_question == QUESTIONS["en"]["authority"]
     step = q.qualify(["My manager needs to approve it, and the budget is $25,000 a year."], step.bant, "en")
     assert step.qualified and step.next_question is None and step.method == "rules"
@@ -83,3 +84,23 @@ def test_the_whole_conversation_at_once_lets_later_corrections_win():
     step = Qualifier().qualify(said, {}, "en")
     assert step.bant["budget"] == 35_000 and step.bant["need"] == "We need churn dashboards."
     assert step.bant["timeline"] == "next month" and "approve" in step.bant["authority"]
+
+
+def test_money_per_period_is_a_budget_and_an_approved_budget_is_known():
+    assert extract_rules("We have about $6,000 a year for this.").budget == 6_000
+    assert extract_rules("每年大概 5 万元。").budget == 50_000
+    assert extract_rules("We paid $6,000 for the conference.").budget is None  # money, but not a budget
+    approved = extract_rules("Budget approved, we need to replace our BI tool because dashboards are slow.")
+    assert approved.budget is None and approved.budget_note == "budget approved"
+    assert extract_rules("预算已经批下来了。").budget_note == "budget approved"
+
+
+def test_next_quarter_in_chinese_is_a_timeline():
+    assert extract_rules("我们打算下个季度上线。").timeline == "下个季度"
+    assert extract_rules("下季度要用起来。").timeline == "下季度"
+
+
+def test_the_need_is_the_clause_that_states_it_not_the_whole_sentence():
+    en = extract_rules("Budget approved, we need to replace our BI tool because dashboards are slow.")
+    assert en.need == "we need to replace our BI tool because dashboards are slow."
+    assert extract_rules("我们的报表太慢了，需要一个更快的工具。").need == "需要一个更快的工具。"
