@@ -68,8 +68,11 @@ class Searcher:
         return [s.name for s in self._stores]
 
     def unknown_terms(self, query: str) -> list[str]:
-        """The question's key terms (`lexical.key_terms`) that occur in no document this audience can read."""
+        """The question's key terms (`lexical.key_terms`) that occur in no document this audience can read.
+        Nothing is judged unknown when nothing is indexed yet: there is no documentation to compare with."""
         indexes = [ix for store in self._stores if (ix := store.lexical()).ids]
+        if not indexes:
+            return []
         return [t for t in key_terms(query) if not any(ix.knows(t) for ix in indexes)]
 
     def search(self, query: str, k: int = 4) -> list[Hit]:
