@@ -298,11 +298,21 @@ class Runner:
         except Exception:
             log.exception("could not record the handoff reply in the checkpoint")
         msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, meta={"reasons": reasons})
-        self.conversations.update(ctx.conversation_id, status="handoff")
-        self.queue.enqueue(conversation_id=ctx.conversation_id, draft="", reasons=reasons, message_id=msg.id,
-                           contact_id=ctx.contact_id, channel=ctx.channel, kind="handoff", rules=[rule],
-                           flow=flow_of(ctx.persona, ctx.channel), rep_id=ctx.rep_id, language=lang)
+        self.hand_over(ctx.conversation_id, detail, rule=rule, message_id=msg.id, language=lang)
         return Reply(ctx.conversation_id, msg.id, text, "handoff", [], reasons, lang)
+
+    def hand_over(self, conversation_id: str, reason: str, *, rule: str = "handoff_requested",
+                  message_id: int | None = None, language: str | None = None) -> None:
+        """A person takes over: the conversation is marked and a handoff item waits in the review queue
+        (the agent's own fallback, and the `handoff_to_human` tool)."""
+        convo = self.conversations.get(conversation_id)
+        if convo is None:
+            raise LookupError(f"no conversation {conversation_id!r}")
+        self.conversations.update(conversation_id, status="handoff")
+        self.queue.enqueue(conversation_id=conversation_id, draft="", kind="handoff", reasons=[f"{rule}: {reason}"],
+                           rules=[rule], message_id=message_id, contact_id=convo.contact_id, channel=convo.channel,
+                           flow=flow_of(convo.persona, convo.channel), rep_id=convo.rep_id,
+                           language=language or convo.language or "en")
 
     # -- tool calls that wait for a reviewer ------------------------------------------------------
 

@@ -43,7 +43,7 @@ from guardrails.verification.breaker import CircuitBreaker
 from guardrails.verification.policy import VerificationPolicy
 from guardrails.verification.queue import ReviewQueue
 from guardrails.verification.rules import Rules, load_rules
-from guardrails.verification.verifier import Verifier, flow_of
+from guardrails.verification.verifier import Verifier
 from retrieval.embed_cache import CachedEmbedder
 from retrieval.embeddings import Embedder, make_embedder
 from retrieval.knowledge import KnowledgeBase, open_chroma
@@ -226,18 +226,8 @@ class Container:
             return [h for h in hits if h.source.startswith("deals/")][:k]
 
         return crm_tools(self.crm, leads=self.leads, policy=self.policy, similar_cases=similar_won_deals,
-                         handoff=self.handoff)
+                         handoff=lambda conversation_id, reason: self.runner.hand_over(conversation_id, reason))
 
-    def handoff(self, conversation_id: str, reason: str) -> None:
-        """A person takes over: the conversation is marked and a handoff item waits in the review queue."""
-        convo = self.conversations.get(conversation_id)
-        if convo is None:
-            raise LookupError(f"no conversation {conversation_id!r}")
-        self.conversations.update(conversation_id, status="handoff")
-        self.queue.enqueue(conversation_id=conversation_id, draft="", kind="handoff", reasons=[f"handoff: {reason}"],
-                           rules=["handoff_requested"], contact_id=convo.contact_id, channel=convo.channel,
-                           flow=flow_of(convo.persona, convo.channel), rep_id=convo.rep_id,
-                           language=convo.language or "en")
 
     @functools.cached_property
     def slack(self):  # noqa: ANN201 - channels.slack.app.SlackChannel

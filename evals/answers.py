@@ -21,7 +21,6 @@ Per question:
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from typing import Any
 
 from agent.types import Inbound
 from evals.harness import App, Turn, host_load, kb_template
-from evals.retrieval.runner import CORPUS_META
+from evals.retrieval.runner import CORPUS_META, read_question_lines
 from evals.scoring import coverage, honest_unknown, language_of, mean, offers_human, percentile
 
 
@@ -49,17 +48,9 @@ class AnswerQuestion:
 
 
 def load_answer_questions(path: Path) -> list[AnswerQuestion]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            rows.append(AnswerQuestion(str(d["id"]), str(d.get("lang", "")), str(d["question"]),
-                                       tuple(d.get("gold") or ()), tuple(str(f) for f in d.get("answer_facts") or ()),
-                                       str(d.get("kind", ""))))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: not a question line ({type(exc).__name__}: {exc})") from exc
+    rows = read_question_lines(path, lambda d: AnswerQuestion(
+        str(d["id"]), str(d.get("lang", "")), str(d["question"]), tuple(d.get("gold") or ()),
+        tuple(str(f) for f in d.get("answer_facts") or ()), str(d.get("kind", ""))))
     if not rows:
         raise ValueError(f"{path}: no questions")
     return rows

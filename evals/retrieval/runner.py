@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from evals.retrieval.metrics import distinct_pages, first_gold_rank, ndcg_at, recall_at, reciprocal_rank
 from retrieval.embed_cache import CachedEmbedder
@@ -36,18 +36,25 @@ class Question:
     kind: str
 
 
-def load_questions(path: Path) -> list[Question]:
+T = TypeVar("T")
+
+
+def read_question_lines(path: Path, build: Callable[[dict[str, Any]], T]) -> list[T]:
+    """One `build(row)` per JSON line of a questions file; a bad line is an error naming file and line."""
     out = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            d = json.loads(line)
-            out.append(Question(str(d["id"]), d.get("lang", ""), d["question"], tuple(d.get("gold") or ()),
-                                d.get("kind", "")))
+            out.append(build(json.loads(line)))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: not a question line ({type(exc).__name__}: {exc})") from exc
     return out
+
+
+def load_questions(path: Path) -> list[Question]:
+    return read_question_lines(path, lambda d: Question(str(d["id"]), d.get("lang", ""), d["question"],
+                                                        tuple(d.get("gold") or ()), d.get("kind", "")))
 
 
 def corpus_fingerprint(corpus: Path, model_id: str, exclude: Sequence[str] = CORPUS_META) -> str:
