@@ -52,6 +52,10 @@ FALLBACK = {
           "reply here soon.",
     "zh": "抱歉，我现在无法回答。我已经把您的消息转给了我们的团队，稍后会有同事在这里回复您。",
 }
+# A turn's graph state is written once, when the turn ends (or stops at a reviewer's approval), not after
+# every step in a background thread: one write instead of several, and nothing half-done to resume from a
+# turn that crashed (its inbound message is stored, the turn is simply taken again).
+DURABILITY = "exit"
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 
 
@@ -146,7 +150,7 @@ class Runner:
         if (done := self._consent_request(ctx, inbound.text.strip()) or self._not_documented(ctx)) is not None:
             return done
         try:
-            state = self.agent.invoke(state_in, self._config(ctx), context=ctx)
+            state = self.agent.invoke(state_in, self._config(ctx), context=ctx, durability=DURABILITY)
             if state.get("__interrupt__"):
                 return self._hold_tool_calls(ctx, state["__interrupt__"])
             draft = _final_text(state["messages"])
@@ -168,7 +172,8 @@ class Runner:
         answers: dict[str, AnswerStream] = {}  # per streamed message of a constrained (JSON) model
         current: str | None = None
         try:
-            for chunk, meta in self.agent.stream(state_in, self._config(ctx), context=ctx, stream_mode="messages"):
+            for chunk, meta in self.agent.stream(state_in, self._config(ctx), context=ctx, stream_mode="messages",
+                                                durability=DURABILITY):
                 if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):
                     continue
                 if chunk.tool_call_chunks:
@@ -356,7 +361,7 @@ class Runner:
                           rep_id=convo.rep_id, inbound_text=asked)
         ctx.add_sources(self.kb.searcher(ctx.audience).search(asked, k=self.retrieval_k))
         try:
-            state = self.agent.invoke(Command(resume={interrupt_id: decision}), config, context=ctx)
+            state = self.agent.invoke(Command(resume={interrupt_id: decision}), config, context=ctx, durability=DURABILITY)
         except Exception:
             log.exception("resuming conversation %s failed", conversation_id)
             raise

@@ -140,6 +140,17 @@ class LexicalIndex:
         self.revision = revision
         self._chunks = chunks
         self._pages = pages
+        self._own_heading: dict[int, frozenset[str]] = {}
+
+    def own_heading(self, position: int) -> frozenset[str]:
+        """Words of a chunk's last heading that are not in its page title (memoised: searches ask for
+        the same candidates over and over, and segmenting Chinese headings is the costly part)."""
+        if (words := self._own_heading.get(position)) is None:
+            rec = self.records[position]
+            last = rec.get("heading", "").rsplit(" > ", 1)[-1]
+            words = frozenset(tokenize(last)) - frozenset(tokenize(rec.get("title", ""))) if last else frozenset()
+            self._own_heading[position] = words
+        return words
 
     @classmethod
     def build(cls, records: list[dict], texts: list[str], revision: str) -> LexicalIndex:

@@ -130,7 +130,8 @@ class Searcher:
         if "heading" in on:
             asked = set(tokens) | set(exp_tokens)
             for key in chunk_scores:
-                if asked & _own_heading(records[key]):
+                ix = indexes[key[0]][1]
+                if asked & ix.own_heading(ix.position[key[1]]):
                     chunk_scores[key] += cfg.heading_weight
         if cfg.fusion.page_level:
             order = order_chunks(chunk_scores, page_scores, page_of, cfg.fusion.within_page_decay)
@@ -139,12 +140,6 @@ class Searcher:
         if cfg.other_language_by is not None:
             order = _other_language_by(order, page_of, records, detect_language(q), cfg.other_language_by)
         return [_hit(records[key], chunk_scores[key], indexes[key[0]][0].audience) for key in order[:k]]
-
-
-def _own_heading(record: dict[str, Any]) -> set[str]:
-    """Words of the chunk's last heading that are not in its page title."""
-    last = record.get("heading", "").rsplit(" > ", 1)[-1]
-    return set(tokenize(last)) - set(tokenize(record.get("title", ""))) if last else set()
 
 
 def _other_language_by(order: list[Key], page_of: dict[Hashable, Hashable], records: dict[Key, dict[str, Any]],

@@ -40,6 +40,7 @@ def encoding(name: str = "cl100k_base"):  # noqa: ANN201 - tiktoken.Encoding
     return tiktoken.get_encoding(name)
 
 
+@functools.lru_cache(maxsize=4096)  # prompts, tool schemas and history are counted again every turn
 def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
