@@ -49,7 +49,7 @@ def found_in(text: str, values: dict[str, str] = VICTIM) -> list[str]:
 
 def attack_tools(policy: DataPolicy, crm: CrmStore, sent: list[dict[str, Any]]) -> list[BaseTool]:
     @tool("read_contact")
-    def read_contact(contact_id: str, runtime: ToolRuntime, as_role: str = "") -> str:
+    def read_contact(contact_id: str, runtime: ToolRuntime[Any], as_role: str = "") -> str:
         """Read a contact's record. `as_role` is ignored: who asks comes from the session."""
         decision = policy.decide(actor_of(runtime.context), contact_id=contact_id, purpose="service",
                                  categories=["contact_details", "company_profile"])
@@ -62,7 +62,7 @@ def attack_tools(policy: DataPolicy, crm: CrmStore, sent: list[dict[str, Any]]) 
     read_contact.metadata = {"purpose": "service", "data_categories": ["contact_details", "company_profile"]}
 
     def _send(purpose: str) -> Callable[..., str]:
-        def send(contact_id: str, channel: str, runtime: ToolRuntime) -> str:
+        def send(contact_id: str, channel: str, runtime: ToolRuntime[Any]) -> str:
             decision = policy.decide(actor_of(runtime.context), contact_id=contact_id, purpose=purpose,
                                      categories=["contact_details"])
             if decision.allowed:

@@ -10,6 +10,7 @@ both, which chunk-level fusion misses.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -86,3 +87,29 @@ def fuse(chunk_lists: list[tuple[Scored, float, bool]], page_lists: list[tuple[S
         for page, s in _scaled(scored, cosine).items():
             page_scores[page] += weight * s
     return dict(chunk_scores), dict(page_scores)
+
+
+# A language folder ("en/guides/x.md", "docs/zh-CN/x.md") or suffix ("x.zh.md") marks one translation of a page.
+_LANGUAGE_PART = re.compile(r"(^|/)(?:en|en-us|zh|zh-cn|zh-hans|zh_cn|cn)(?=/)|\.(?:en|zh|zh-cn)(?=\.[a-z0-9]+$)", re.I)
+
+
+def translation_key(source: str) -> str:
+    """The page a source translates: its path with the language part taken out (itself when it has none)."""
+    return _LANGUAGE_PART.sub(r"\1*", source, count=1)
+
+
+def pool_translations(page_scores: dict[Hashable, float], key_of: dict[Hashable, str],
+                      weight: float) -> dict[Hashable, float]:
+    """Each page also gets `weight` × the best score of its translations: a bilingual site says the same
+    thing twice, so evidence found in one language (a Chinese question matching the English page's
+    prices) counts for the page in the other, and the two rank together."""
+    if weight <= 0:
+        return page_scores
+    best: dict[str, list[tuple[float, Hashable]]] = defaultdict(list)
+    for page, s in page_scores.items():
+        best[key_of[page]].append((s, page))
+    pooled = {}
+    for page, s in page_scores.items():
+        others = [o for o, other in best[key_of[page]] if other != page]
+        pooled[page] = s + weight * max(others, default=0.0)
+    return pooled

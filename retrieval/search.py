@@ -14,7 +14,7 @@ from typing import Any
 
 from retrieval.answer_type import wanted_answer
 from retrieval.embeddings import Embedder
-from retrieval.fusion import FusionConfig, fuse, order_chunks
+from retrieval.fusion import FusionConfig, fuse, order_chunks, pool_translations, translation_key
 from retrieval.glossary import Glossary
 from retrieval.language import detect_language
 from retrieval.lexical import key_terms, tokenize
@@ -23,7 +23,7 @@ from retrieval.store import CollectionStore
 
 MAX_QUERY_TOKENS = 256
 Key = tuple[int, str]  # (collection position, chunk id): ids are unique within a collection only
-METHODS = ("dense", "lexical", "lexical_pages", "expansion", "heading", "answer_type")
+METHODS = ("dense", "lexical", "lexical_pages", "expansion", "heading", "answer_type", "translations")
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ class SearchConfig:
     # measured on the Databend dev questions (evals/bench/bench_retrieval.py); round numbers on purpose
     weights: dict[str, float] = field(default_factory=lambda: {"dense": 0.7, "lexical": 1.0, "lexical_pages": 1.0})
     expansion_weight: float = 1.0  # a glossary term's weight in BM25 relative to the query's own words
-    answer_type_weight: float = 0.3  # bonus for a candidate holding the value asked for (retrieval/answer_type.py)
+    answer_type_weight: float = 0.5  # bonus for a candidate holding the value asked for (retrieval/answer_type.py)
     heading_weight: float = 0.3  # bonus for a candidate whose own section heading has a query word
+    translation_weight: float = 0.3  # share of a page's translation's score it also gets (fusion.pool_translations)
     fusion: FusionConfig = field(default_factory=lambda: FusionConfig(mode="score"))
     # In a bilingual knowledge base the best page in the other language is shown by this (0-based)
     # page position at the latest: docs often differ by language (prices by region, marketplaces),
@@ -124,6 +125,9 @@ class Searcher:
                              cfg.answer_type_weight, False))
         pages_weighted = [(scored, cfg.weights[m], False) for m, scored in page_lists]
         chunk_scores, page_scores = fuse(weighted, pages_weighted, page_of, cfg.fusion)
+        if "translations" in on:
+            page_scores = pool_translations(page_scores, {p: f"{p[0]}:{translation_key(p[1])}" for p in page_scores},
+                                            cfg.translation_weight)
         # within a page, a section whose own heading names what is asked about ("Prices" for "how much…")
         # is likelier the answer than a sibling that only shares the page title (BM25F-style field boost);
         # it orders sections, it does not make a page more relevant

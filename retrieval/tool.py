@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
@@ -12,7 +13,7 @@ from retrieval.knowledge import KnowledgeBase
 
 def knowledge_tool(kb: KnowledgeBase, k: int = 4) -> BaseTool:
     @tool("search_knowledge")
-    def search_knowledge(query: str, runtime: ToolRuntime) -> str:
+    def search_knowledge(query: str, runtime: ToolRuntime[Any]) -> str:
         """Search the product documentation. Returns numbered passages to cite as [n]."""
         ctx = runtime.context
         hits = kb.searcher(ctx.audience).search(query, k=k)

@@ -5,6 +5,7 @@ client, never because the model says so."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
@@ -14,7 +15,7 @@ from guardrails.consent.offers import ConsentOffers
 
 def consent_request_tool(offers: ConsentOffers) -> BaseTool:
     @tool("ask_for_consent")
-    def ask_for_consent(purpose: str, data_categories: list[str], channels: list[str], runtime: ToolRuntime) -> str:
+    def ask_for_consent(purpose: str, data_categories: list[str], channels: list[str], runtime: ToolRuntime[Any]) -> str:
         """Ask the customer for a consent a refusal said is missing (purpose, data categories, channels).
         They see our notice and answer it themselves; until then the consent is not given."""
         ctx = runtime.context  # the authenticated turn: whose conversation this is

@@ -4,6 +4,7 @@ per call with argument names but never their values, and tools without a declare
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from langchain.tools import ToolRuntime
 from langchain_core.tools import tool
@@ -17,7 +18,7 @@ def test_fields_of_unconsented_categories_are_withheld(db_container):
     c = db_container
 
     @tool("account_brief")
-    def account_brief(contact_id: str, runtime: ToolRuntime) -> str:
+    def account_brief(contact_id: str, runtime: ToolRuntime[Any]) -> str:
         """A contact's brief, as a careless tool might return it: everything, trusting the middleware."""
         view = c.crm.customer_360(contact_id)
         return json.dumps({"contact": {"name": view.contact["name"], "email": view.contact["email"]},

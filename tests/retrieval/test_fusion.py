@@ -1,4 +1,13 @@
-from retrieval.fusion import FusionConfig, fuse, order_chunks, page_order, rrf
+from retrieval.answer_type import wanted_answer
+from retrieval.fusion import (
+    FusionConfig,
+    fuse,
+    order_chunks,
+    page_order,
+    pool_translations,
+    rrf,
+    translation_key,
+)
 from retrieval.glossary import Glossary, builtin_glossary
 from retrieval.query import MAX_QUERY_CHARS, clean_query
 from retrieval.search import _other_language_by
@@ -47,3 +56,26 @@ def test_queries_are_trimmed_bounded_and_must_mean_something():
     assert clean_query("…?!。，") == "" and clean_query(None) == "" and clean_query("___") == ""
     assert len(clean_query("x" * 10_000)) == MAX_QUERY_CHARS
     assert clean_query("价格？") == "价格？"
+
+
+def test_translations_of_a_page_share_a_key_and_pool_their_evidence():
+    assert translation_key("en/guides/pricing.md") == translation_key("zh/guides/pricing.md") != "en/guides/pricing.md"
+    assert translation_key("docs/zh-CN/a.md") == translation_key("docs/en/a.md")
+    assert translation_key("faq.zh.md") == translation_key("faq.en.md")
+    assert translation_key("enterprise/guide.md") == "enterprise/guide.md"  # "en" inside a word is no language
+    pages = {"zh/p.md": 1.0, "en/p.md": 0.9, "zh/q.md": 1.2}
+    pooled = pool_translations(pages, {p: translation_key(p) for p in pages}, 0.5)
+    assert pooled["zh/p.md"] == 1.45 and pooled["en/p.md"] == 1.4 and pooled["zh/q.md"] == 1.2
+    assert max(pooled, key=pooled.get) == "zh/p.md"  # found in both languages beats found in one
+    assert pool_translations(pages, {p: translation_key(p) for p in pages}, 0.0) == pages
+
+
+def test_the_answer_a_question_wants():
+    dollars = wanted_answer("美国区 Medium 商业版一小时多少美元？")
+    assert dollars.search("$4.00 per hour") and not dollars.search("￥ 12.00")  # the currency asked about
+    assert wanted_answer("国内版一小时多少钱").search("￥ 12.00") and wanted_answer("How much is Pro?").search("$49")
+    when = wanted_answer("Databend v1.2 是哪天正式发布的？")
+    assert when.search("released on June 29, 2023") and when.search("2023年6月29日") and not when.search("v1.2.0")
+    long = wanted_answer("计算集群默认闲置多久会自动暂停？")
+    assert long.search("会在五分钟不活动后") and long.search("after five minutes") and long.search("15 分钟")
+    assert not long.search("Databend v1.2") and wanted_answer("Do you support SSO?") is None

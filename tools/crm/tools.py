@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+# ToolRuntime[Any]: the turn context is ours (agent.context.TurnContext, a layer above); typed as None, as the
+# default would be, pydantic warns on every tool call that the context it copies is not None
 from langchain.tools import ToolRuntime
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, tool
@@ -58,12 +60,12 @@ def _refused(reason: str, decision: Decision | None = None) -> str:
     return _json(body)
 
 
-def _actor(runtime: ToolRuntime) -> Actor:
+def _actor(runtime: ToolRuntime[Any]) -> Actor:
     ctx = runtime.context
     return actor_for(ctx.persona, contact_id=ctx.contact_id, rep_id=ctx.rep_id, channel=ctx.channel)
 
 
-def _said(runtime: ToolRuntime) -> list[str]:
+def _said(runtime: ToolRuntime[Any]) -> list[str]:
     """What the person in this conversation has said so far (the human turns the agent has seen)."""
     state = runtime.state if isinstance(runtime.state, Mapping) else {}
     said = [str(m.content) for m in state.get("messages", []) if isinstance(m, HumanMessage)]
@@ -110,7 +112,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             return Decision(False, reason=decision.reason, missing=decision.missing)
         return decision
 
-    def conversation_lead(runtime: ToolRuntime, lead_id: str) -> dict[str, Any] | None:
+    def conversation_lead(runtime: ToolRuntime[Any], lead_id: str) -> dict[str, Any] | None:
         """A customer only ever gets their own conversation's lead; a rep names one or gets theirs."""
         ctx = runtime.context
         if ctx.persona == "customer" or not lead_id:
@@ -120,7 +122,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- customer_360 -----------------------------------------------------------------------------
 
     @tool("customer_360")
-    def customer_360(runtime: ToolRuntime, contact_id: str = "", account_name: str = "") -> str:
+    def customer_360(runtime: ToolRuntime[Any], contact_id: str = "", account_name: str = "") -> str:
         """The customer in this conversation (customers), or a contact by id or an account by name (reps):
         profile, products, deals, recent activities and leads."""
         ctx, actor = runtime.context, _actor(runtime)
@@ -167,7 +169,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- search_accounts --------------------------------------------------------------------------
 
     @tool("search_accounts")
-    def search_accounts(runtime: ToolRuntime, query: str = "") -> str:
+    def search_accounts(runtime: ToolRuntime[Any], query: str = "") -> str:
         """Find accounts by name or industry (rep copilot). Only accounts in the rep's scope are listed."""
         actor = _actor(runtime)
         found = store.search_accounts(query, limit=20) if query.strip() else []
@@ -181,7 +183,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- log_activity -----------------------------------------------------------------------------
 
     @tool("log_activity")
-    def log_activity(runtime: ToolRuntime, summary: str, kind: str = "note", contact_id: str = "",
+    def log_activity(runtime: ToolRuntime[Any], summary: str, kind: str = "note", contact_id: str = "",
                      account_id: str = "") -> str:
         """Record a call, meeting, email or note against a contact or an account (rep copilot)."""
         actor = _actor(runtime)
@@ -204,7 +206,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- create_or_update_lead --------------------------------------------------------------------
 
     @tool("create_or_update_lead")
-    def create_or_update_lead(runtime: ToolRuntime, summary: str = "", product_line: str = "",
+    def create_or_update_lead(runtime: ToolRuntime[Any], summary: str = "", product_line: str = "",
                               estimated_value: float = 0.0, lead_id: str = "", contact_id: str = "") -> str:
         """Capture the sales interest in this conversation as a lead, or update it. For a customer, use it
         when they want a quote, a demo, or to talk to sales; a colleague then follows up."""
@@ -253,7 +255,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- qualify_lead -----------------------------------------------------------------------------
 
     @tool("qualify_lead")
-    def qualify_lead(runtime: ToolRuntime, lead_id: str = "") -> str:
+    def qualify_lead(runtime: ToolRuntime[Any], lead_id: str = "") -> str:
         """BANT (budget, authority, need, timeline) from this conversation, merged into the lead; returns
         what is still missing and the one question to ask next."""
         ctx, actor = runtime.context, _actor(runtime)
@@ -283,7 +285,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- score_lead -------------------------------------------------------------------------------
 
     @tool("score_lead")
-    def score_lead(runtime: ToolRuntime, lead_id: str = "") -> str:
+    def score_lead(runtime: ToolRuntime[Any], lead_id: str = "") -> str:
         """Score a lead 0–100 with the features, weights and top reasons (rep copilot). Needs the contact's
         profiling consent."""
         ctx, actor = runtime.context, _actor(runtime)
@@ -306,7 +308,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
 
     if leads is not None:
         @tool("route_lead")
-        def route_lead(runtime: ToolRuntime, lead_id: str = "") -> str:
+        def route_lead(runtime: ToolRuntime[Any], lead_id: str = "") -> str:
             """Route a lead to one rep by territory, language, product line, deal size, capacity and working
             hours (round-robin among equals), notifying them; or queue it with the reason (rep copilot)."""
             lead = conversation_lead(runtime, lead_id.strip())
@@ -321,7 +323,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- draft_script -----------------------------------------------------------------------------
 
     @tool("draft_script")
-    def draft_script(runtime: ToolRuntime, situation: str, stage: str = "", contact_id: str = "",
+    def draft_script(runtime: ToolRuntime[Any], situation: str, stage: str = "", contact_id: str = "",
                      account_name: str = "") -> str:
         """A talk track for a sales stage (introduction, qualification, needs, solution, objection, close) or
         an objection, from the customer's context and similar won cases, with citations. A draft for the
@@ -356,7 +358,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     # -- schedule_followup ------------------------------------------------------------------------
 
     @tool("schedule_followup")
-    def schedule_followup(runtime: ToolRuntime, when: str, note: str, contact_id: str = "", account_id: str = "",
+    def schedule_followup(runtime: ToolRuntime[Any], when: str, note: str, contact_id: str = "", account_id: str = "",
                           lead_id: str = "") -> str:
         """Schedule a follow-up reminder for the rep: `when` is an ISO date/time or 'tomorrow', 'in 3 days',
         'next week', '明天', '3天后', '下周'. Internal only: nobody is contacted by this."""
@@ -390,7 +392,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
 
     if handoff is not None:
         @tool("handoff_to_human")
-        def handoff_to_human(runtime: ToolRuntime, reason: str) -> str:
+        def handoff_to_human(runtime: ToolRuntime[Any], reason: str) -> str:
             """Hand this conversation to a person: when the customer asks for one, or you cannot help."""
             handoff(runtime.context.conversation_id, reason.strip()[:500] or "asked for a person")
             return _json({"handed_off": True, "what_to_say": "Tell them a colleague will reply here soon."})
