@@ -23,6 +23,12 @@ class EmbeddingMismatch(RuntimeError):
     pass
 
 
+# Chroma's defaults (ef 100 to build, 10 to search) make the approximate graph differ from build to build
+# enough to swap which of two close pages ranks first; a wider search stays exact in practice at our sizes
+# (a few thousand to tens of thousands of chunks) for well under a millisecond more per query.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200}
+
+
 def search_text(title: str, heading: str, text: str) -> str:
     head = " > ".join(dict.fromkeys(h for h in (title, *heading.split(" > ")) if h))
     return f"{head}\n{text}" if head else text
@@ -36,7 +42,7 @@ class CollectionStore:
         self._index_dir = index_dir / name if index_dir else None
         self.col = client.get_or_create_collection(
             name, metadata={"embedding_model": model_id, "audience": audience, "revision": "0"},
-            configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+            configuration={"hnsw": HNSW}, embedding_function=None)
         meta = self.col.metadata or {}
         stored = meta.get("embedding_model")
         if stored and stored != model_id:
