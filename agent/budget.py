@@ -13,7 +13,7 @@ from retrieval.tokens import count_tokens
 SAFETY = 0.9  # use at most this share of the window
 PER_MESSAGE = 4  # role markers around each message in the chat template
 CHUNK_MAX = 450  # the chunker's largest chunk (retrieval.chunking)
-MIN_PASSAGE = 160
+MIN_PASSAGE = 120
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,12 @@ class TokenBudget:
         return int(self.context * SAFETY) - self.completion
 
     def passages(self) -> tuple[int, int]:
-        """(how many passages to retrieve up front, tokens kept of each). About an eighth of the window goes
-        to sources: a 4k local model gets two short passages, a 32k+ hosted model four whole chunks."""
-        total = max(MIN_PASSAGE, min(self.context // 8, self.max_passages * CHUNK_MAX))
-        k = max(1, min(self.max_passages, total // 250))
+        """(how many passages to retrieve up front, tokens kept of each). A twelfth of the window goes to
+        sources: a 4k local model gets two passages cut to the lines that answer (retrieval.excerpt), a
+        32k+ hosted model four whole chunks. A local model reads ~80 prompt tokens a second on two cores
+        before its first word, so every source token there is waiting time."""
+        total = max(MIN_PASSAGE, min(self.context // 12, self.max_passages * CHUNK_MAX))
+        k = max(1, min(self.max_passages, total // 150))
         return k, max(MIN_PASSAGE, min(CHUNK_MAX, total // k))
 
     def history(self, system_tokens: int) -> int:

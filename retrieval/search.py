@@ -141,9 +141,24 @@ class Searcher:
             order = order_chunks(chunk_scores, page_scores, page_of, cfg.fusion.within_page_decay)
         else:
             order = sorted(chunk_scores, key=lambda c: (-chunk_scores[c], str(c)))
+        if "translations" in on:
+            order = _translations_apart(order, page_of)
         if cfg.other_language_by is not None:
             order = _other_language_by(order, page_of, records, detect_language(q), cfg.other_language_by)
         return [_hit(records[key], chunk_scores[key], indexes[key[0]][0].audience) for key in order[:k]]
+
+
+def _translations_apart(order: list[Key], page_of: dict[Hashable, Hashable]) -> list[Key]:
+    """A chunk of a page whose translation already came earlier steps back behind the next chunk: pooled
+    evidence ranks translations together, and two sources saying the same thing in two languages would
+    take both of a small model's source slots."""
+    first_page: dict[str, Hashable] = {}  # translation key → the page of it that came first
+    placed: list[tuple[float, Key]] = []
+    for i, key in enumerate(order):
+        page = page_of[key]
+        leader = first_page.setdefault(f"{page[0]}:{translation_key(page[1])}", page)
+        placed.append((i + 1.5 if leader != page else i, key))
+    return [key for _, key in sorted(placed, key=lambda p: p[0])]
 
 
 def _other_language_by(order: list[Key], page_of: dict[Hashable, Hashable], records: dict[Key, dict[str, Any]],

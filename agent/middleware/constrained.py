@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -132,10 +133,21 @@ def _as_text(messages: list[Any]) -> list[Any]:
     return out
 
 
-def step_plan(messages: list[Any], tools: list[Any], max_rounds: int) -> tuple[list[Any], bool]:
+def step_plan(messages: list[Any], tools: list[Any], max_rounds: int, persona: str = "") -> tuple[list[Any], bool]:
     """(the tools still offered this step, whether tool results of this turn are already in)."""
     offered = [] if _exhausted(messages, max_rounds) else list(tools)
+    if persona == "customer":
+        offered = cued_for_customer(offered, messages)
     return offered, any(isinstance(m, ToolMessage) for m in _this_turn(messages))
+
+
+def cued_for_customer(tools: list[Any], messages: list[Any]) -> list[Any]:
+    """The tools a customer's own words call for. A tool may declare a `customer_cue` (a pattern of what a
+    customer says when they want it: a quote, a person, their account); a weak model offered it anyway
+    calls it for any question, so it is offered once the customer's messages in this conversation match."""
+    said = "\n".join(m.content for m in messages if isinstance(m, HumanMessage) and isinstance(m.content, str))
+    return [t for t in tools
+            if not (cue := (getattr(t, "metadata", None) or {}).get("customer_cue")) or re.search(cue, said, re.I)]
 
 
 def step_note(tools: list[Any], have_results: bool, language: str) -> str:
@@ -155,7 +167,8 @@ class ConstrainedToolCalls(AgentMiddleware):
 
     def _prepare(self, request: ModelRequest) -> tuple[ModelRequest, set[str]]:
         ctx = request.runtime.context
-        tools, have_results = step_plan(request.messages, request.tools, self.max_tool_rounds)
+        tools, have_results = step_plan(request.messages, request.tools, self.max_tool_rounds,
+                                        getattr(ctx, "persona", ""))
         note = step_note(tools, have_results, getattr(ctx, "language", "en"))
         base = request.system_message.content if request.system_message else ""
         if not isinstance(base, str) or note not in base:  # the persona template did not place it already

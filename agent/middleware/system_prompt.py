@@ -16,13 +16,13 @@ from agent.middleware.constrained import step_note, step_plan
 from agent.stage import infer_stage
 from prompts import load as load_prompt
 from prompts import stage_guidance
-from retrieval.tokens import truncate_tokens
+from retrieval.excerpt import focused_excerpt
 from tools.crm.store import CrmStore
 
 
 def render_sources(ctx: TurnContext, passage_tokens: int = 0) -> str:
-    def text(body: str) -> str:
-        return truncate_tokens(body, passage_tokens) if passage_tokens else body
+    def text(body: str) -> str:  # over budget: the lines that answer this question, not the first ones
+        return focused_excerpt(body, ctx.inbound_text, passage_tokens) if passage_tokens else body
 
     return "\n\n".join(f"[{i}] {h.title} — {h.heading}\n{text(h.text)}"
                        for i, h in enumerate(ctx.sources, start=1)) or "(none found)"
@@ -48,7 +48,7 @@ def system_prompt(*, company: str, crm: CrmStore,  # noqa: ANN201 - AgentMiddlew
         passage = budget_for(request.model).passages()[1] if budget_for else 0
         tools = ""
         if constrained is not None and constrained(request.model):
-            tools = step_note(*step_plan(request.messages, request.tools, max_tool_rounds), ctx.language)
+            tools = step_note(*step_plan(request.messages, request.tools, max_tool_rounds, ctx.persona), ctx.language)
         text = template.render(company=company, sources=render_sources(ctx, passage), rep_name=rep_name,
                                stage=stage_guidance(ctx.stage, ctx.language) if ctx.stage else "", tools=tools)
         return re.sub(r"\n{3,}", "\n\n", text)  # an empty slot leaves no gap

@@ -8,7 +8,7 @@ import json
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 
-from agent.middleware.constrained import AnswerStream, parse_step, step_schema, tool_menu
+from agent.middleware.constrained import AnswerStream, cued_for_customer, parse_step, step_schema, tool_menu
 from agent.middleware.garbage import ModelGarbage
 from agent.types import Inbound
 from tests.agent.risky_tools import set_deal_stage
@@ -145,3 +145,26 @@ def test_the_tool_menu_is_one_short_line_per_tool():
     schema = step_schema([lookup_account])
     assert _actions(schema) == ["lookup_account", "answer"]
     assert "title" not in json.dumps(schema)
+
+
+def test_a_customer_is_offered_sales_and_handoff_tools_only_when_they_ask_for_them(data_dir):
+    question = [HumanMessage("How do I connect Grafana? Do I need a plugin?")]
+    assert cued_for_customer([], question) == []
+    model = small_model([json_answer] * 6)
+    c = container(data_dir, model)
+    try:
+        c.runner.handle(Inbound("cue-1", "How do I connect Grafana? Do I need a plugin?"))
+        offered = _actions(_schema(model.chat.call_kwargs[0]))
+        # a how-to question: no lead, qualification, handoff or account lookup for the model to pick by mistake
+        assert "search_knowledge" in offered and "answer" in offered
+        assert not {"create_or_update_lead", "qualify_lead", "handoff_to_human", "customer_360"} & set(offered)
+        c.runner.handle(Inbound("cue-1", "We'd like a quote for 20 seats, please have sales contact me."))
+        offered = _actions(_schema(model.chat.call_kwargs[1]))
+        assert {"create_or_update_lead", "qualify_lead"} <= set(offered) and "handoff_to_human" not in offered
+        c.runner.handle(Inbound("cue-2", "转人工"))
+        assert "handoff_to_human" in _actions(_schema(model.chat.call_kwargs[2]))
+        # a rep is offered everything the role allows, cue or not
+        c.runner.handle(Inbound("cue-3", "How do I connect Grafana?", persona="rep"))
+        assert "create_or_update_lead" in _actions(_schema(model.chat.call_kwargs[3]))
+    finally:
+        c.close()

@@ -10,7 +10,7 @@ from retrieval.fusion import (
 )
 from retrieval.glossary import Glossary, builtin_glossary
 from retrieval.query import MAX_QUERY_CHARS, clean_query
-from retrieval.search import _other_language_by
+from retrieval.search import _other_language_by, _translations_apart
 
 
 def test_rrf_rewards_agreement_and_respects_weights():
@@ -79,3 +79,11 @@ def test_the_answer_a_question_wants():
     long = wanted_answer("计算集群默认闲置多久会自动暂停？")
     assert long.search("会在五分钟不活动后") and long.search("after five minutes") and long.search("15 分钟")
     assert not long.search("Databend v1.2") and wanted_answer("Do you support SSO?") is None
+
+
+def test_a_translation_of_a_page_already_shown_steps_back_behind_the_next_page():
+    order = [(0, "en/p#0"), (0, "zh/p#0"), (0, "en/q#0"), (0, "zh/p#1"), (0, "en/r#0")]
+    page_of = {key: (0, key[1].split("#")[0] + ".md") for key in order}
+    apart = _translations_apart(order, page_of)
+    assert [k[1] for k in apart] == ["en/p#0", "en/q#0", "zh/p#0", "en/r#0", "zh/p#1"]
+    assert _translations_apart(order[2:3], page_of) == order[2:3]

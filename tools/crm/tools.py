@@ -28,6 +28,7 @@ from tools.crm.store import CrmStore
 from tools.crm.when import due_from
 from tools.leads.qualification import Qualifier
 from tools.leads.service import LeadService
+from tools.leads.text import OWN_DATA_CUE, PERSON_CUE, SALES_CUE
 from tools.policy import Actor, DataPolicy, Decision, actor_for, mask
 from tools.sqlbase import utcnow
 
@@ -164,7 +165,8 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             "leads": [_pick(x, LEAD_FIELDS) for x in view.get("leads", [])]}, decision)})
 
     customer_360.metadata = {"purpose": "service", "roles": ["customer", "rep", "admin"],
-                             "data_categories": ["contact_details", "company_profile", "purchase_history"]}
+                             "data_categories": ["contact_details", "company_profile", "purchase_history"],
+                             "customer_cue": OWN_DATA_CUE}
 
     # -- search_accounts --------------------------------------------------------------------------
 
@@ -246,11 +248,11 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             lead = store.lead(lead["id"]) or lead
         if customer:
             return _json({"saved": True, "created": created, "lead_id": lead["id"], "routed_to_a_rep": routed,
-                          "what_to_say": "A colleague from sales will follow up; do not promise a time or a name."})
+                          "what_to_say": "A colleague from our sales team will follow up with you."})
         return _json({"saved": True, "created": created, "lead": _pick(lead, LEAD_FIELDS)})
 
     create_or_update_lead.metadata = {"purpose": "sales_followup", "data_categories": [],
-                                      "roles": ["customer", "rep", "admin"]}
+                                      "roles": ["customer", "rep", "admin"], "customer_cue": SALES_CUE}
 
     # -- qualify_lead -----------------------------------------------------------------------------
 
@@ -280,7 +282,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         return _json(result)
 
     qualify_lead.metadata = {"purpose": "sales_followup", "data_categories": [],
-                             "roles": ["customer", "rep", "admin"]}
+                             "roles": ["customer", "rep", "admin"], "customer_cue": SALES_CUE}
 
     # -- score_lead -------------------------------------------------------------------------------
 
@@ -398,6 +400,6 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             return _json({"handed_off": True, "what_to_say": "Tell them a colleague will reply here soon."})
 
         handoff_to_human.metadata = {"purpose": "service", "data_categories": [],
-                                     "roles": ["customer", "rep", "admin"]}
+                                     "roles": ["customer", "rep", "admin"], "customer_cue": PERSON_CUE}
         out.append(handoff_to_human)
     return out

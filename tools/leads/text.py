@@ -67,3 +67,18 @@ def budget_in(text: str) -> float | None:
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?。！？；;])\s*|\n+", text or "") if s.strip()]
+
+
+# What a customer says when a sales or service tool is what they want. A weak model offered every tool
+# calls one for any question (a how-to question became a sales lead), so under constrained decoding a
+# customer is offered these tools only once the conversation has the cue (agent.middleware.constrained).
+SALES_CUE = (r"\b(?:buy|buying|purchase|order|quote|quotation|proposal|demo|pilot|trial for|sales|salesperson|sign up"
+             r"|contract|budget|procure\w*|pricing for|licen[cs]es? for|seats?|contact me|call me|email me|reach me"
+             r"|get in touch|reach out|follow up|interested in)\b|@|\+?\d[\d\s-]{7,}\d"
+             r"|<(?:EMAIL_ADDRESS|PHONE_NUMBER|WECHAT_ID)_\d+>"  # contact details, as the model sees them
+             r"|购买|采购|下单|报价|方案|演示|试用|销售|签约|合同|预算|联系我|联系方式|电话|邮箱|微信|感兴趣|想买|想要买|商务")
+PERSON_CUE = (r"\b(?:human|person|people|someone|somebody|agent|representative|rep|staff|colleague|manager"
+              r"|talk to|speak (?:to|with)|call me|complain\w*|refund)\b"
+              r"|人工|真人|转人工|客服|找人|专人|负责人|经理|投诉|退款|打电话")
+OWN_DATA_CUE = (r"\b(?:my|our) (?:account|subscription|order|plan|deal|lead|contract|invoice|data|details)\b"
+                r"|我的|我们的(?:账户|账号|订阅|订单|合同|发票|数据)")
