@@ -10,6 +10,7 @@ both, which chunk-level fusion misses.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -93,6 +94,7 @@ def fuse(chunk_lists: list[tuple[Scored, float, bool]], page_lists: list[tuple[S
 _LANGUAGE_PART = re.compile(r"(^|/)(?:en|en-us|zh|zh-cn|zh-hans|zh_cn|cn)(?=/)|\.(?:en|zh|zh-cn)(?=\.[a-z0-9]+$)", re.I)
 
 
+@functools.lru_cache(maxsize=65536)  # every search asks again for the same few hundred sources
 def translation_key(source: str) -> str:
     """The page a source translates: its path with the language part taken out (itself when it has none)."""
     return _LANGUAGE_PART.sub(r"\1*", source, count=1)
