@@ -156,7 +156,7 @@ class Runner:
             draft = _final_text(state["messages"])
         except Exception as exc:
             return self._failed(ctx, exc)
-        return self._finish(ctx, draft)
+        return self._finish(ctx, draft, state["messages"])
 
     def stream(self, inbound: Inbound) -> Iterator[dict[str, Any]]:
         """Yields {"type": "delta", "text"} per checked sentence, then {"type": "reply", ...}."""
@@ -204,7 +204,7 @@ class Runner:
         except Exception as exc:
             yield {"type": "reply", **_reply_json(self._failed(ctx, exc))}
             return
-        reply = self._finish(ctx, draft)
+        reply = self._finish(ctx, draft, snapshot.values.get("messages", []))
         yield {"type": "reply", **_reply_json(reply)}
 
     def _needs_review(self, sentence: str, evidence: str, ctx: TurnContext) -> bool:
@@ -250,7 +250,8 @@ class Runner:
         return [span.type for span in self.pii.scanner.scan(text)
                 if (value := text[span.start:span.end]) not in evidence and value not in typed]
 
-    def _finish(self, ctx: TurnContext, draft: str) -> Reply:
+    def _finish(self, ctx: TurnContext, draft: str, messages: list[BaseMessage] | None = None) -> Reply:
+        """`messages`: the graph's final messages when the caller has them (saves reading the checkpoint)."""
         lang = "zh" if ctx.language == "zh" else "en"
         if not draft.strip():
             return self._handoff(ctx, lang)
@@ -273,13 +274,13 @@ class Runner:
                                message_id=msg.id, contact_id=ctx.contact_id, channel=ctx.channel, citations=cites,
                                rules=verdict.rules, flow=flow_of(ctx.persona, ctx.channel), rep_id=ctx.rep_id,
                                language=lang)
-            self._remember_visible(ctx, HOLDING[lang])
+            self._remember_visible(ctx, HOLDING[lang], messages)
             # the customer learns which kind of check holds it, never the details (they may name other people)
             shown = list(dict.fromkeys(verdict.rules + (["other_person_data"] if withheld else [])))
             return Reply(ctx.conversation_id, msg.id, HOLDING[lang], "pending_review", [], shown, lang)
         msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, citations=cites)
         if text != draft:
-            self._remember_visible(ctx, text)
+            self._remember_visible(ctx, text, messages)
         return Reply(ctx.conversation_id, msg.id, text, "sent", cites, [], lang)
 
     def _failed(self, ctx: TurnContext, exc: Exception) -> Reply:
@@ -372,13 +373,14 @@ class Runner:
             held = self.conversations.get_message(message_id)
             if held is not None and held.status == "pending_review" and held.meta.get("awaiting") == "tool_approval":
                 self.conversations.set_message(message_id, status="resolved")
-        self._finish(ctx, _final_text(state["messages"]))
+        self._finish(ctx, _final_text(state["messages"]), state["messages"])
         return True
 
-    def _remember_visible(self, ctx: TurnContext, text: str) -> None:
+    def _remember_visible(self, ctx: TurnContext, text: str, messages: list[BaseMessage] | None = None) -> None:
         """Make the checkpointed history say what the customer actually saw, not the raw draft."""
         config = self._config(ctx)
-        messages = self.agent.get_state(config).values.get("messages", [])
+        if messages is None:
+            messages = self.agent.get_state(config).values.get("messages", [])
         if messages and isinstance(messages[-1], AIMessage) and messages[-1].id:
             self.agent.update_state(config, {"messages": [AIMessage(content=text, id=messages[-1].id)]})
 

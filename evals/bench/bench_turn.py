@@ -12,7 +12,7 @@ from evals.bench.common import percentile, seeded_container
 
 QUESTIONS = ["How much is the Pro edition?", "Do you support SSO?", "专业版多少钱？", "What integrations do you have?",
              "Can I deploy on-premises?"]
-TURNS = 100
+TURNS = 300  # the 95th percentile of 100 samples moved by ±3 ms between identical runs
 
 
 def _time_query_embedding(embedder: object) -> list[float]:
