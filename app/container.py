@@ -173,8 +173,8 @@ class Container:
     @staticmethod
     def settle() -> None:
         """Once the app is built and warm: what startup allocated (models, schemas, compiled graphs) is moved
-        out of the garbage collector's reach, so the full collections that stall a turn scan far less.
-        Measured with `python -m evals.bench turn`: p95 per turn about 3 ms lower."""
+        out of the garbage collector's reach, so the rare full collection during a turn scans far less.
+        Four alternating runs of 100 scripted turns: p95 25.3 ms on average with it, 28.1 ms without (noisy)."""
         gc.collect()
         gc.freeze()
 
