@@ -87,7 +87,6 @@ def create_app(container: Container) -> FastAPI:
         worker = container.start_worker() if s.outbox_in_process else None
         if slack is not None:  # periodic review sync / SLA sweep, and Socket Mode when configured
             await slack.start()
-        container.settle()
         try:
             yield
         finally:

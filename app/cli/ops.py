@@ -132,6 +132,7 @@ def serve(host: Annotated[str, typer.Option()] = "", port: Annotated[int, typer.
     if s.slack_configured:
         out.print("slack:             Socket Mode" if s.slack_socket_mode else
                   f"slack:             {s.public_url.rstrip('/')}/slack/events, /slack/interactions, /slack/commands")
+    c.settle()  # only in the server process: tests build many apps, and frozen garbage is never collected
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:

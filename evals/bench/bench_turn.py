@@ -37,7 +37,7 @@ def run() -> list[Row]:
     try:
         for q in QUESTIONS:  # warm-up: models, indexes, first queries
             c.runner.handle(Inbound("warm", q))
-        c.settle()  # as the server does once it is up (app.api lifespan)
+        c.settle()  # as `salesagent serve` does before it starts serving
         spent = _time_query_embedding(c.kb.embedder)
         times, embeds = [], []
         for i in range(TURNS):
