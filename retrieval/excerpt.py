@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 from retrieval.answer_type import wanted_answer
+from retrieval.chunking import TABLE_RULE
 from retrieval.glossary import builtin_glossary
 from retrieval.lexical import tokenize
 from retrieval.tokens import count_tokens, truncate_tokens
@@ -22,7 +23,6 @@ from retrieval.tokens import count_tokens, truncate_tokens
 GAP = "…"
 # sentence ends inside a line: after .!? and a space (not 99.9, $1.50), or after 。！？
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])")
-_TABLE_RULE = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 
 
 def _units(text: str) -> list[tuple[str, int | None]]:
@@ -34,7 +34,7 @@ def _units(text: str) -> list[tuple[str, int | None]]:
             header = None
             continue
         if line.lstrip().startswith("|"):
-            if _TABLE_RULE.match(line):
+            if TABLE_RULE.match(line):
                 continue  # the |---| rule adds nothing a reader needs
             if header is None:
                 header = len(units)

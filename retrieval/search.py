@@ -8,7 +8,7 @@ to `search` (which is all the model controls) can reach another audience's chunk
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,9 +125,9 @@ class Searcher:
                              cfg.answer_type_weight, False))
         pages_weighted = [(scored, cfg.weights[m], False) for m, scored in page_lists]
         chunk_scores, page_scores = fuse(weighted, pages_weighted, page_of, cfg.fusion)
-        if "translations" in on:
-            page_scores = pool_translations(page_scores, {p: f"{p[0]}:{translation_key(p[1])}" for p in page_scores},
-                                            cfg.translation_weight)
+        twins = _translation_keys(page_scores) if "translations" in on else {}  # every page, found by chunk or whole
+        if twins:
+            page_scores = pool_translations(page_scores, twins, cfg.translation_weight)
         # within a page, a section whose own heading names what is asked about ("Prices" for "how much…")
         # is likelier the answer than a sibling that only shares the page title (BM25F-style field boost);
         # it orders sections, it does not make a page more relevant
@@ -141,14 +141,19 @@ class Searcher:
             order = order_chunks(chunk_scores, page_scores, page_of, cfg.fusion.within_page_decay)
         else:
             order = sorted(chunk_scores, key=lambda c: (-chunk_scores[c], str(c)))
-        if "translations" in on:
-            order = _translations_apart(order, page_of)
+        if twins:
+            order = _translations_apart(order, page_of, twins)
         if cfg.other_language_by is not None:
             order = _other_language_by(order, page_of, records, detect_language(q), cfg.other_language_by)
         return [_hit(records[key], chunk_scores[key], indexes[key[0]][0].audience) for key in order[:k]]
 
 
-def _translations_apart(order: list[Key], page_of: dict[Hashable, Hashable]) -> list[Key]:
+def _translation_keys(pages: Iterable[Hashable]) -> dict[Hashable, str]:
+    """Page → the key its translations share; within one collection only (ids are per collection)."""
+    return {page: f"{page[0]}:{translation_key(page[1])}" for page in set(pages)}
+
+
+def _translations_apart(order: list[Key], page_of: dict[Hashable, Hashable], twins: dict[Hashable, str]) -> list[Key]:
     """A chunk of a page whose translation already came earlier steps back behind the next chunk: pooled
     evidence ranks translations together, and two sources saying the same thing in two languages would
     take both of a small model's source slots."""
@@ -156,7 +161,7 @@ def _translations_apart(order: list[Key], page_of: dict[Hashable, Hashable]) -> 
     placed: list[tuple[float, Key]] = []
     for i, key in enumerate(order):
         page = page_of[key]
-        leader = first_page.setdefault(f"{page[0]}:{translation_key(page[1])}", page)
+        leader = first_page.setdefault(twins[page], page)
         placed.append((i + 1.5 if leader != page else i, key))
     return [key for _, key in sorted(placed, key=lambda p: p[0])]
 

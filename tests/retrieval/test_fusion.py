@@ -10,7 +10,7 @@ from retrieval.fusion import (
 )
 from retrieval.glossary import Glossary, builtin_glossary
 from retrieval.query import MAX_QUERY_CHARS, clean_query
-from retrieval.search import _other_language_by, _translations_apart
+from retrieval.search import _other_language_by, _translation_keys, _translations_apart
 
 
 def test_rrf_rewards_agreement_and_respects_weights():
@@ -84,6 +84,7 @@ def test_the_answer_a_question_wants():
 def test_a_translation_of_a_page_already_shown_steps_back_behind_the_next_page():
     order = [(0, "en/p#0"), (0, "zh/p#0"), (0, "en/q#0"), (0, "zh/p#1"), (0, "en/r#0")]
     page_of = {key: (0, key[1].split("#")[0] + ".md") for key in order}
-    apart = _translations_apart(order, page_of)
+    twins = _translation_keys(page_of.values())
+    apart = _translations_apart(order, page_of, twins)
     assert [k[1] for k in apart] == ["en/p#0", "en/q#0", "zh/p#0", "en/r#0", "zh/p#1"]
-    assert _translations_apart(order[2:3], page_of) == order[2:3]
+    assert _translations_apart(order[2:3], page_of, twins) == order[2:3]
