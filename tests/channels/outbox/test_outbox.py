@@ -61,8 +61,10 @@ def test_retries_with_exponential_backoff_then_delivers_and_audits(engine):
     assert channel.calls == ["m-1"] * 3
     assert [e.action for e in audit.entries(subject="test:m-1")] == ["outbox.delivered"]
     slow = Outbox(engine, backoff_base_s=2.0, backoff_max_s=60)
-    waits = [slow.backoff(n) for n in range(1, 8)]
-    assert 1.0 <= waits[0] <= 2.0 and 32.0 <= waits[5] <= 64.0 and waits[6] <= 60.0
+    # attempt n waits between half and all of min(cap, base × 2^(n-1)): 2, 4, … 32, then the 60 s cap
+    ceilings = [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    for n, ceiling in enumerate(ceilings, start=1):
+        assert ceiling / 2 <= slow.backoff(n) <= ceiling
 
 
 def test_a_failing_message_waits_for_its_backoff(engine):
