@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.tools import BaseTool
 from langgraph.types import Command, Interrupt
 
-from agent.citing import attach_citations
+from agent.citing import MARKER, attach_citations
 from agent.context import TurnContext
 from agent.conversations import ConversationStore
 from agent.grounding import NOT_DOCUMENTED, undocumented_terms
@@ -112,7 +112,8 @@ class Runner:
         language = detect_language(text)
         self.conversations.add_message(convo.id, "rep" if inbound.persona == "rep" else "customer", text,
                                        channel_message_id=inbound.channel_message_id)
-        self.conversations.update(convo.id, language=language, contact_id=contact_id)
+        if (convo.language, convo.contact_id) != (language, contact_id):
+            self.conversations.update(convo.id, language=language, contact_id=contact_id)
         ctx = TurnContext(conversation_id=convo.id, persona=convo.persona, channel=convo.channel,
                           language=language, contact_id=contact_id, rep_id=convo.rep_id, inbound_text=text)
         # Always retrieve first: small models rarely ask for it, and grounded answers need it.
@@ -216,7 +217,7 @@ class Runner:
                findings: list[str] | None = None) -> DraftFacts:
         """What the verification rules look at, from this turn and the stored conversation."""
         rep = self.crm.rep(ctx.rep_id) if ctx.rep_id else None
-        earlier = self.conversations.messages(ctx.conversation_id)
+        earlier = self.conversations.transcript(ctx.conversation_id)
         first = not any(m.role == "assistant" and m.status == "sent" for m in earlier)
         # the customer's own details echoed back are neither claims nor findings: the rules see them masked
         text = self._mask_customer_values(text, earlier)
@@ -279,7 +280,7 @@ class Runner:
             shown = list(dict.fromkeys(verdict.rules + (["other_person_data"] if withheld else [])))
             return Reply(ctx.conversation_id, msg.id, HOLDING[lang], "pending_review", [], shown, lang)
         msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, citations=cites)
-        if text != draft:
+        if _unmarked(text) != _unmarked(draft):  # renumbered [n] markers alone are not worth a checkpoint write
             self._remember_visible(ctx, text, messages)
         return Reply(ctx.conversation_id, msg.id, text, "sent", cites, [], lang)
 
@@ -387,6 +388,12 @@ class Runner:
 
 def _recipient(ctx: TurnContext) -> Recipient:
     return Recipient(persona=ctx.persona, contact_id=ctx.contact_id, rep_id=ctx.rep_id)
+
+
+def _unmarked(text: str) -> str:
+    """The text without citation markers and whitespace: what differs between a draft and the reply shown
+    when the only change was renumbering the markers (agent.citing)."""
+    return "".join(MARKER.sub("", text).split())
 
 
 def _final_text(messages: list[BaseMessage]) -> str:

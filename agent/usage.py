@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Engine, Float, Integer, String, func, select
+from sqlalchemy import DateTime, Engine, Float, Integer, String, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from agent.conversations import ConversationBase
@@ -46,6 +46,7 @@ class Usage:
 
 class UsageStore:
     def __init__(self, engine: Engine, prices: Mapping[str, Price] | None = None, currency: str = "USD"):
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.prices = dict(prices or {})
         self.currency = currency
@@ -56,10 +57,10 @@ class UsageStore:
     def record(self, conversation_id: str, model: str, input_tokens: int, output_tokens: int,
                prompt_version: str = "") -> float:
         cost = self.price(model).cost(input_tokens, output_tokens)
-        with self._sessions() as s:
-            s.add(LlmUsage(conversation_id=conversation_id, model=model, prompt_version=prompt_version,
-                           input_tokens=input_tokens, output_tokens=output_tokens, cost=cost))
-            s.commit()
+        with self._engine.begin() as conn:  # a plain INSERT: once per model call, inside the turn's latency
+            conn.execute(insert(LlmUsage).values(conversation_id=conversation_id, model=model,
+                                                 prompt_version=prompt_version, input_tokens=input_tokens,
+                                                 output_tokens=output_tokens, cost=cost, created_at=utcnow()))
         return cost
 
     def conversation(self, conversation_id: str) -> dict[str, Usage]:

@@ -99,3 +99,22 @@ def test_a_constrained_model_is_charged_for_the_json_it_wrote(data_dir):
         assert row.output_tokens == count_tokens(answer) and row.cost == 0.0
     finally:
         c.close()
+
+
+def test_tool_schemas_are_counted_once_per_tool_and_dict_schemas_every_time():
+    from langchain_core.tools import tool
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from agent.middleware.history import schema_tokens
+
+    @tool
+    def lookup_order(order_id: str) -> str:
+        """Look up an order by its id."""
+        return order_id
+
+    exact = count_tokens(json.dumps(convert_to_openai_tool(lookup_order), ensure_ascii=False))
+    assert schema_tokens(lookup_order) == exact == schema_tokens(lookup_order)
+    schema = {"type": "function", "function": {"name": "f", "description": "short", "parameters": {}}}
+    before = schema_tokens(schema)
+    schema["function"]["description"] = "a much longer description of what this function does, word after word"
+    assert schema_tokens(schema) > before

@@ -63,8 +63,28 @@ def test_conversation_messages_round_trip_and_dedupe(db_url):
         raise AssertionError("duplicate channel message id was stored")
     except DuplicateMessage:
         pass
-    store.add_message("c-1", "assistant", "hi", citations=[{"source": "a.md"}])
+    added = store.add_message("c-1", "assistant", "hi", citations=[{"source": "a.md"}], meta={"k": 1})
     msgs = store.messages("c-1")
     assert [(m.role, m.text) for m in msgs] == [("customer", "你好 hello"), ("assistant", "hi")]
     assert msgs[1].citations == [{"source": "a.md"}]
+    # what add_message returns is what was stored (its id, its timestamp), not a guess
+    assert (added.id, added.meta, added.citations) == (msgs[1].id, {"k": 1}, [{"source": "a.md"}])
+    assert added.created_at is not None and abs((added.created_at - msgs[1].created_at).total_seconds()) < 1
+    engine.dispose()
+
+
+def test_transcript_is_the_newest_messages_oldest_first(db_url):
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    store = ConversationStore(engine)
+    store.ensure("c-2", channel="web")
+    store.ensure("c-other", channel="web")
+    for n in range(5):
+        store.add_message("c-2", "customer" if n % 2 == 0 else "assistant", f"m{n}",
+                          status="sent" if n != 3 else "pending_review")
+    store.add_message("c-other", "customer", "not this conversation")
+    rows = store.transcript("c-2", limit=3)
+    assert [(r.role, r.status, r.text) for r in rows] == [
+        ("customer", "sent", "m2"), ("assistant", "pending_review", "m3"), ("customer", "sent", "m4")]
+    assert [r.text for r in store.transcript("c-2")] == ["m0", "m1", "m2", "m3", "m4"]
     engine.dispose()
