@@ -14,8 +14,24 @@ PARTIAL_TAIL = re.compile(r"<[A-Z_\d]*$")
 OwnerOf = Callable[[str, str], str]  # (value, entity type) -> owner
 
 
+BLOCK_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
+
+
 def scan_any_length(scanner: PiiScanner, text: str) -> list[PiiSpan]:
-    """Scan text of any size: longer texts are scanned in line-aligned windows under the limit."""
+    """Scan text of any size, one blank-line-separated block at a time. A system prompt is mostly blocks
+    scanned before (its template, popular passages), which the scanner remembers by digest, so a new turn
+    analyses only its new blocks; no name, number or address spans a blank line. A block over the scan
+    limit is scanned in line-aligned windows."""
+    spans, start = [], 0
+    for brk in [*BLOCK_BREAK.finditer(text), None]:
+        end = brk.start() if brk else len(text)
+        spans += [PiiSpan(s.start + start, s.end + start, s.type, s.score)
+                  for s in _scan_windows(scanner, text[start:end])]
+        start = brk.end() if brk else end
+    return spans
+
+
+def _scan_windows(scanner: PiiScanner, text: str) -> list[PiiSpan]:
     if len(text) <= MAX_SCAN_CHARS:
         return scanner.scan(text)
     spans, start = [], 0
