@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.tools import BaseTool
 from langgraph.types import Command, Interrupt
 
-from agent.citing import MARKER, attach_citations
+from agent.citing import attach_citations
 from agent.context import TurnContext
 from agent.conversations import ConversationStore
 from agent.grounding import NOT_DOCUMENTED, undocumented_terms
@@ -280,8 +280,8 @@ class Runner:
             shown = list(dict.fromkeys(verdict.rules + (["other_person_data"] if withheld else [])))
             return Reply(ctx.conversation_id, msg.id, HOLDING[lang], "pending_review", [], shown, lang)
         msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, citations=cites)
-        if _unmarked(text) != _unmarked(draft):  # renumbered [n] markers alone are not worth a checkpoint write
-            self._remember_visible(ctx, text, messages)
+        if text != draft:  # even for renumbered markers alone: the next turn's PII scan of the history then
+            self._remember_visible(ctx, text, messages)  # meets the text scanned above (cached), not a new one
         return Reply(ctx.conversation_id, msg.id, text, "sent", cites, [], lang)
 
     def _failed(self, ctx: TurnContext, exc: Exception) -> Reply:
@@ -388,12 +388,6 @@ class Runner:
 
 def _recipient(ctx: TurnContext) -> Recipient:
     return Recipient(persona=ctx.persona, contact_id=ctx.contact_id, rep_id=ctx.rep_id)
-
-
-def _unmarked(text: str) -> str:
-    """The text without citation markers and whitespace: what differs between a draft and the reply shown
-    when the only change was renumbering the markers (agent.citing)."""
-    return "".join(MARKER.sub("", text).split())
 
 
 def _final_text(messages: list[BaseMessage]) -> str:
