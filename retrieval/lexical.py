@@ -55,12 +55,17 @@ def _stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, query: bool = False) -> list[str]:
+    """Index tokens. Chinese is segmented finely for documents (jieba's search mode: "时间回溯" is also
+    "时间" and "回溯", so a query segmented either way matches) and precisely for queries (each word once:
+    a compound would otherwise score as two or three words, outweighing the question's other words).
+    Precise words are a subset of the search-mode ones, so every query word can match."""
     tokens: list[str] = []
     for match in WORD.finditer(text.lower()):
         word = match.group(0)
         if HAN.fullmatch(word):
-            tokens += [w for w in _jieba().cut_for_search(word) if w not in ZH_STOP]
+            cut = _jieba().lcut(word) if query else _jieba().cut_for_search(word)
+            tokens += [w for w in cut if w not in ZH_STOP]
         elif version := VERSION.fullmatch(word):
             # "v1.2.0" also matches a question about "1.2"; "$1.00" stays "1.00"
             parts = version.group(1).split(".")

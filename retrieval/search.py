@@ -85,9 +85,9 @@ class Searcher:
         indexes = [(store, ix) for store in self._stores if (ix := store.lexical()).ids]
         if not indexes:
             return []
-        tokens = tokenize(q)[:MAX_QUERY_TOKENS]
+        tokens = tokenize(q, query=True)[:MAX_QUERY_TOKENS]
         expansion = self._glossary.expand(q) if self._glossary and "expansion" in on else ""
-        exp_tokens = [t for t in tokenize(expansion) if t not in set(tokens)]
+        exp_tokens = [t for t in tokenize(expansion, query=True) if t not in set(tokens)]
         vec = self._embedder.embed_query(q).tolist() if "dense" in on else None
         # Dense similarities are comparable across collections (one model), so their candidates merge
         # into one list. BM25 scores are not (each index has its own IDF), so every collection's

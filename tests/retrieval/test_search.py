@@ -38,6 +38,17 @@ def test_tokenizer_english_words_and_jieba_words():
     assert "集群" in zh and "暂停" in zh and "？" not in zh
 
 
+def test_query_words_are_whole_words_that_the_index_holds():
+    # the index segments finely ("适配器" also as "适配", "配器") so any segmentation of a query finds it;
+    # a query counts each of its words once, so a compound is not worth three words in BM25
+    text = "用哪个适配器？时间回溯最长能保留多少天"
+    index, query = tokenize(text), tokenize(text, query=True)
+    assert "适配" in index and "配器" in index and "时间" in index
+    assert query.count("适配器") == 1 and "适配" not in query and "配器" not in query and "时间" not in query
+    assert set(query) <= set(index)
+    assert tokenize("Warehouses $1.00", query=True) == tokenize("Warehouses $1.00")
+
+
 def test_bm25_index_is_persisted_and_not_rebuilt_on_query(tmp_path: Path, embedder, monkeypatch):
     folder = tmp_path / "kb"
     kb = KnowledgeBase(open_chroma(folder / "chroma"), embedder, index_dir=folder / "lexical")
