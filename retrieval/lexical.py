@@ -169,6 +169,19 @@ class LexicalIndex:
         """Whether any chunk of this collection contains the token."""
         return self._chunks is not None and token in self._chunks.vocab_dict
 
+    def matchable(self, tokens: list[str]) -> list[str]:
+        """The query's tokens, with a Chinese word that jieba guessed (it is in no dictionary) and that no
+        chunk contains replaced by its characters that some chunk does: jieba joins characters it cannot
+        place into a word ("虚拟列能" → "虚拟" + "列能"), and such a word matches nothing. A dictionary word
+        no chunk contains ("美元") stays: that absence is information, not a segmentation slip."""
+        out: list[str] = []
+        for t in tokens:
+            if len(t) > 1 and HAN.fullmatch(t) and not self.knows(t) and not _jieba().dt.FREQ.get(t):
+                out += [c for c in t if c not in ZH_STOP and self.knows(c)]
+            else:
+                out.append(t)
+        return out
+
     def top(self, tokens: list[str], n: int, extra: list[str] = (), extra_weight: float = 0.0) -> list[tuple[str, float]]:
         """(chunk id, score), best first; `extra` tokens (an expansion of the query) count `extra_weight`."""
         return _top(self._chunks, self.ids, tokens, n, extra, extra_weight)

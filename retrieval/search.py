@@ -104,12 +104,13 @@ class Searcher:
             # the expansion joins the query's own BM25 scoring at a lower weight (same index, same IDF),
             # rather than being a list of its own that RRF would credit as much as the query itself
             exp, exp_w = (exp_tokens, cfg.expansion_weight) if "expansion" in on else ([], 0.0)
+            own = ix.matchable(tokens)
             if "lexical" in on:
                 chunk_lists.append(("lexical", [((n, cid), sc) for cid, sc in
-                                                ix.top(tokens, cfg.candidates, exp, exp_w)]))
+                                                ix.top(own, cfg.candidates, exp, exp_w)]))
             if "lexical_pages" in on:
                 page_lists.append(("lexical_pages", [((n, src), sc) for src, sc in
-                                                     ix.top_pages(tokens, cfg.candidates, exp, exp_w)]))
+                                                     ix.top_pages(own, cfg.candidates, exp, exp_w)]))
         if dense:
             chunk_lists.append(("dense", sorted(dense, key=lambda p: (-p[1], str(p[0])))))
         keys = {key for _, scored in chunk_lists for key, _ in scored}

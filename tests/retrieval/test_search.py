@@ -49,6 +49,18 @@ def test_query_words_are_whole_words_that_the_index_holds():
     assert tokenize("Warehouses $1.00", query=True) == tokenize("Warehouses $1.00")
 
 
+def test_a_guessed_chinese_word_no_chunk_holds_falls_back_to_its_characters():
+    texts = ["虚拟列可以加速查询 JSON 数据", "价格以人民币计"]
+    ix = lexical.LexicalIndex.build([{"id": str(i), "source": f"p{i}.md"} for i in range(2)], texts, "r")
+    # jieba guesses "列能" from "虚拟列能提高" (it is in no dictionary): no chunk holds it, "列" they do
+    query = tokenize("虚拟列能提高查询速度吗", query=True)
+    assert "列能" in query and not ix.knows("列能")
+    assert "列" in ix.matchable(query) and "列能" not in ix.matchable(query)
+    assert ix.top(ix.matchable(query), 2)[0][0] == "0"
+    # a dictionary word the index lacks is information (no page speaks of cars), not a segmentation slip
+    assert ix.matchable(["汽车", "查询"]) == ["汽车", "查询"]
+
+
 def test_bm25_index_is_persisted_and_not_rebuilt_on_query(tmp_path: Path, embedder, monkeypatch):
     folder = tmp_path / "kb"
     kb = KnowledgeBase(open_chroma(folder / "chroma"), embedder, index_dir=folder / "lexical")
