@@ -59,13 +59,15 @@ def tokenize(text: str, query: bool = False) -> list[str]:
     """Index tokens. Chinese is segmented finely for documents (jieba's search mode: "时间回溯" is also
     "时间" and "回溯", so a query segmented either way matches) and precisely for queries (each word once:
     a compound would otherwise score as two or three words, outweighing the question's other words).
-    Precise words are a subset of the search-mode ones, so every query word can match."""
+    Precise words are a subset of the search-mode ones, so every query word can match. A query also drops
+    question and conversation words (`ZH_QUESTION_WORDS`: "多久", "有没有"), as English drops "how", "need":
+    they name no subject, and the few pages that happen to hold them gain nothing real."""
     tokens: list[str] = []
     for match in WORD.finditer(text.lower()):
         word = match.group(0)
         if HAN.fullmatch(word):
             cut = _jieba().lcut(word) if query else _jieba().cut_for_search(word)
-            tokens += [w for w in cut if w not in ZH_STOP]
+            tokens += [w for w in cut if w not in ZH_STOP and not (query and w in ZH_QUESTION_WORDS)]
         elif version := VERSION.fullmatch(word):
             # "v1.2.0" also matches a question about "1.2"; "$1.00" stays "1.00"
             parts = version.group(1).split(".")

@@ -47,6 +47,10 @@ def test_query_words_are_whole_words_that_the_index_holds():
     assert query.count("适配器") == 1 and "适配" not in query and "配器" not in query and "时间" not in query
     assert set(query) <= set(index)
     assert tokenize("Warehouses $1.00", query=True) == tokenize("Warehouses $1.00")
+    # question words name no subject: the document keeps them, the question's BM25 words do not
+    asked = tokenize("能不能直接查询 Iceberg 表？需要多久", query=True)
+    assert "查询" in asked and "iceberg" in asked
+    assert not {"能不能", "需要", "多久"} & set(asked) and "多久" in tokenize("需要多久")
 
 
 def test_a_guessed_chinese_word_no_chunk_holds_falls_back_to_its_characters():
