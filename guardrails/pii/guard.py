@@ -48,8 +48,9 @@ class PiiGuard:
             found = self.ownership.owner_of(value, kind)
             return found if found != "unknown" else default_owner
 
+        # documents (sources, our prompt) are scanned line by line: their lines recur across turns' excerpts
         result = pseudonymise(text, scanner=self.scanner, vault=self.vault, conversation_id=conversation_id,
-                              owner=owner, typed_by=typed_by)
+                              owner=owner, typed_by=typed_by, by_line=source.startswith("source:"))
         with self._lock:
             self._memo[key] = result
             while len(self._memo) > MEMO_SIZE:

@@ -15,15 +15,17 @@ OwnerOf = Callable[[str, str], str]  # (value, entity type) -> owner
 
 
 BLOCK_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
+LINE_BREAK = re.compile(r"\n+")
 
 
-def scan_any_length(scanner: PiiScanner, text: str) -> list[PiiSpan]:
-    """Scan text of any size, one blank-line-separated block at a time. A system prompt is mostly blocks
-    scanned before (its template, popular passages), which the scanner remembers by digest, so a new turn
-    analyses only its new blocks; no name, number or address spans a blank line. A block over the scan
-    limit is scanned in line-aligned windows."""
+def scan_any_length(scanner: PiiScanner, text: str, by_line: bool = False) -> list[PiiSpan]:
+    """Scan text of any size, one blank-line-separated block at a time (no name, number or address spans a
+    blank line), or one line at a time (`by_line`, for composed documents: a system prompt's template and
+    its sources, whose excerpts are lines and sentences of chunks). The scanner remembers what it scanned
+    by digest, so a new prompt analyses only its new blocks or lines. A piece over the scan limit is
+    scanned in line-aligned windows."""
     spans, start = [], 0
-    for brk in [*BLOCK_BREAK.finditer(text), None]:
+    for brk in [*(LINE_BREAK if by_line else BLOCK_BREAK).finditer(text), None]:
         end = brk.start() if brk else len(text)
         spans += [PiiSpan(s.start + start, s.end + start, s.type, s.score)
                   for s in _scan_windows(scanner, text[start:end])]
@@ -46,11 +48,11 @@ def _scan_windows(scanner: PiiScanner, text: str) -> list[PiiSpan]:
 
 
 def pseudonymise(text: str, *, scanner: PiiScanner, vault: Vault, conversation_id: str, owner: str | OwnerOf,
-                 typed_by: str = "") -> str:
+                 typed_by: str = "", by_line: bool = False) -> str:
     if not text:
         return text
     out, pos = [], 0
-    for span in scan_any_length(scanner, text):
+    for span in scan_any_length(scanner, text, by_line):
         value = text[span.start:span.end]
         if PLACEHOLDER.fullmatch(value):
             continue

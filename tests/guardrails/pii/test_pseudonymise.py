@@ -23,3 +23,20 @@ def test_blocks_are_scanned_separately_with_their_offsets_and_remembered():
     assert [second[s.start:s.end] for s in spans] == ["+1 415 555 0199"]
     # the template block was remembered from the first text; only the new block was analysed
     assert analysed == ["Call our office on +1 415 555 0199 for an invoice."]
+
+
+def test_documents_are_scanned_line_by_line_so_a_new_excerpt_of_known_lines_costs_no_analysis():
+    scanner = get_scanner()
+    chunk = ["Refunds are handled by our billing desk.", "Write to billing at desk.north@example.net.",
+             "Invoices are sent on the first working day."]
+    scan_any_length(scanner, "\n".join(chunk), by_line=True)
+    excerpt = f"[1] Billing\n{chunk[1]}\n…\n{chunk[2]}"  # another turn's excerpt: known lines, one new header
+    analysed: list[str] = []
+    inner = scanner._scan
+    scanner._scan = lambda text, lang: analysed.append(text) or inner(text, lang)  # noqa: SLF001
+    try:
+        spans = scan_any_length(scanner, excerpt, by_line=True)
+    finally:
+        del scanner._scan
+    assert [excerpt[s.start:s.end] for s in spans] == ["desk.north@example.net"]
+    assert analysed == ["[1] Billing", "…"]
