@@ -27,12 +27,12 @@ class TokenBudget:
         return int(self.context * SAFETY) - self.completion
 
     def passages(self) -> tuple[int, int]:
-        """(how many passages to retrieve up front, tokens kept of each). A twelfth of the window goes to
+        """(how many passages to retrieve up front, tokens kept of each). A sixteenth of the window goes to
         sources: a 4k local model gets two passages cut to the lines that answer (retrieval.excerpt), a
-        32k+ hosted model four whole chunks. A local model reads ~80 prompt tokens a second on two cores
+        32k+ hosted model four whole chunks. A local model reads 60-80 prompt tokens a second on two cores
         before its first word, so every source token there is waiting time."""
-        total = max(MIN_PASSAGE, min(self.context // 12, self.max_passages * CHUNK_MAX))
-        k = max(1, min(self.max_passages, total // 150))
+        total = max(MIN_PASSAGE, min(self.context // 16, self.max_passages * CHUNK_MAX))
+        k = max(1, min(self.max_passages, total // MIN_PASSAGE))
         return k, max(MIN_PASSAGE, min(CHUNK_MAX, total // k))
 
     def history(self, system_tokens: int) -> int:
