@@ -10,6 +10,7 @@ order, with "…" where text was left out; a table row keeps the table's header 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -47,14 +48,19 @@ def _units(text: str) -> list[tuple[str, int | None]]:
     return units
 
 
+@functools.lru_cache(maxsize=256)  # every source of every model call of a turn asks about the same question
+def _asked(question: str) -> tuple[frozenset[str], frozenset[str], re.Pattern[str] | None]:
+    """(the question's index words, the glossary's translations of them, the kind of value it asks for)."""
+    own = frozenset(tokenize(question))
+    return own, frozenset(tokenize(builtin_glossary().expand(question))) - own, wanted_answer(question)
+
+
 def focused_excerpt(text: str, question: str, max_tokens: int) -> str:
     """`text` itself when it fits in `max_tokens`, else its units most relevant to `question`."""
     if max_tokens <= 0 or count_tokens(text) <= max_tokens:
         return text
     units = _units(text)
-    own = set(tokenize(question))
-    translated = set(tokenize(builtin_glossary().expand(question))) - own
-    wanted = wanted_answer(question)
+    own, translated, wanted = _asked(question)
     words = [set(tokenize(unit)) & (own | translated) for unit, _ in units]
     df = Counter(w for ws in words for w in ws)
 

@@ -87,7 +87,8 @@ class Searcher:
             return []
         tokens = tokenize(q, query=True)[:MAX_QUERY_TOKENS]
         expansion = self._glossary.expand(q) if self._glossary and "expansion" in on else ""
-        exp_tokens = [t for t in tokenize(expansion, query=True) if t not in set(tokens)]
+        known = set(tokens)
+        exp_tokens = [t for t in tokenize(expansion, query=True) if t not in known]
         vec = self._embedder.embed_query(q).tolist() if "dense" in on else None
         # Dense similarities are comparable across collections (one model), so their candidates merge
         # into one list. BM25 scores are not (each index has its own IDF), so every collection's
@@ -133,7 +134,7 @@ class Searcher:
         # is likelier the answer than a sibling that only shares the page title (BM25F-style field boost);
         # it orders sections, it does not make a page more relevant
         if "heading" in on:
-            asked = set(tokens) | set(exp_tokens)
+            asked = known | set(exp_tokens)
             for key in chunk_scores:
                 ix = indexes[key[0]][1]
                 if asked & ix.own_heading(ix.position[key[1]]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -50,10 +51,16 @@ def test_crm_seed_and_lookups(db_url):
     engine.dispose()
 
 
-def test_conversation_messages_round_trip_and_dedupe(db_url):
+@pytest.fixture
+def conversations(db_url):  # noqa: ANN001, ANN201 - a ConversationStore on a migrated database
     upgrade(db_url)
     engine = make_engine(db_url)
-    store = ConversationStore(engine)
+    yield ConversationStore(engine)
+    engine.dispose()
+
+
+def test_conversation_messages_round_trip_and_dedupe(conversations):  # noqa: ANN001
+    store = conversations
     store.ensure("c-1", channel="web")
     store.ensure("c-1", channel="slack")  # second call returns the existing row
     assert store.get("c-1").channel == "web"
@@ -70,13 +77,10 @@ def test_conversation_messages_round_trip_and_dedupe(db_url):
     # what add_message returns is what was stored (its id, its timestamp), not a guess
     assert (added.id, added.meta, added.citations) == (msgs[1].id, {"k": 1}, [{"source": "a.md"}])
     assert added.created_at is not None and abs((added.created_at - msgs[1].created_at).total_seconds()) < 1
-    engine.dispose()
 
 
-def test_transcript_is_the_newest_messages_oldest_first(db_url):
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    store = ConversationStore(engine)
+def test_transcript_is_the_newest_messages_oldest_first(conversations):  # noqa: ANN001
+    store = conversations
     store.ensure("c-2", channel="web")
     store.ensure("c-other", channel="web")
     for n in range(5):
@@ -87,4 +91,3 @@ def test_transcript_is_the_newest_messages_oldest_first(db_url):
     assert [(r.role, r.status, r.text) for r in rows] == [
         ("customer", "sent", "m2"), ("assistant", "pending_review", "m3"), ("customer", "sent", "m4")]
     assert [r.text for r in store.transcript("c-2")] == ["m0", "m1", "m2", "m3", "m4"]
-    engine.dispose()
