@@ -40,6 +40,7 @@ from guardrails.dsr.erasers import consent_eraser, queue_eraser, token_eraser
 from guardrails.dsr.exporters import audit_exporter, consent_exporter, crm_exporter, queue_exporter
 from guardrails.dsr.stores import chroma_remove_contact, hook_eraser, knowledge_eraser
 from guardrails.pii import CrmOwnership, PiiGuard, Vault, get_scanner
+from guardrails.pii.pseudonymise import redact
 from guardrails.verification.breaker import CircuitBreaker
 from guardrails.verification.policy import VerificationPolicy
 from guardrails.verification.queue import ReviewQueue
@@ -187,7 +188,7 @@ class Container:
     def embedder(self) -> Embedder:
         s = self.settings
         return make_embedder(s.embedding_provider, s.embedding_model, s.embedding_base_url,
-                             s.embedding_api_key.get_secret_value())
+                             s.embedding_api_key.get_secret_value(), redact=lambda text: redact(text, get_scanner()))
 
     @functools.cached_property
     def chroma(self):  # noqa: ANN201 - chromadb client
@@ -304,7 +305,6 @@ class Container:
     def sync_case_knowledge(self):  # noqa: ANN201 - retrieval.cases.CaseSyncReport
         """Index past cases and won deals for the contacts whose `case_learning` consent allows it, anonymised
         by the PII guardrails first; drop what is no longer allowed. Run at seed time and by the worker."""
-        from guardrails.pii.logfilter import redact
         from retrieval.cases import sync_case_knowledge
 
         return sync_case_knowledge(self.kb, self.crm, anonymise=lambda text: redact(text, get_scanner()),

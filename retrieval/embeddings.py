@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -65,9 +66,36 @@ class OpenAIEmbedder:
         return self._embed([text])[0]
 
 
-def make_embedder(provider: str, model: str = "", base_url: str = "", api_key: str = "") -> Embedder:
+class RedactingEmbedder:
+    """A hosted embeddings endpoint is a model outside our walls too: it is sent every text with personal
+    data replaced by its kind (`<EMAIL_ADDRESS>`), as the chat model only ever sees placeholders. Questions
+    arrive here raw (the up-front search, the knowledge tool after its arguments were restored), so this is
+    the one place that sees every text leave. Names, numbers and addresses do not find product docs, and
+    past cases are anonymised before they are indexed, so retrieval loses nothing by it."""
+
+    def __init__(self, inner: Embedder, redact: Callable[[str], str]):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self._redact = redact
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages([self._redact(t) for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(self._redact(text))
+
+
+def make_embedder(provider: str, model: str = "", base_url: str = "", api_key: str = "",
+                  redact: Callable[[str], str] | None = None) -> Embedder:
+    """`redact`: what a hosted endpoint gets instead of the text (required for it: PII never leaves raw)."""
     if provider == "local":
-        return LocalE5Embedder()
+        return LocalE5Embedder()  # in-process: the text stays here
     if provider == "openai":
-        return OpenAIEmbedder(model=model, base_url=base_url, api_key=api_key)
+        if redact is None:
+            raise ValueError("a hosted embeddings endpoint needs a PII redactor (texts never leave raw)")
+        return RedactingEmbedder(OpenAIEmbedder(model=model, base_url=base_url, api_key=api_key), redact)
     raise ValueError(f"unknown embedding provider {provider!r} (expected 'local' or 'openai')")

@@ -11,19 +11,11 @@ import logging
 from collections.abc import Callable
 
 from guardrails.pii.engine import PiiScanner, get_scanner
-from guardrails.pii.pseudonymise import scan_any_length
+from guardrails.pii.pseudonymise import redact
+
+__all__ = ["PiiRedactingFilter", "install_log_redaction", "redact", "uninstall_log_redaction"]
 
 WITHHELD = "[log message withheld: PII redaction failed]"
-
-
-def redact(text: str, scanner: PiiScanner | None = None) -> str:
-    """Each PII value replaced by its type in angle brackets: `call <PHONE_NUMBER>`."""
-    spans = scan_any_length(scanner or get_scanner(), text)
-    out, pos = [], 0
-    for s in spans:
-        out += [text[pos:s.start], f"<{s.type}>"]
-        pos = s.end
-    return "".join(out) + text[pos:]
 
 
 class PiiRedactingFilter(logging.Filter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from guardrails.pii.engine import PiiScanner, PiiSpan
+from guardrails.pii.engine import PiiScanner, PiiSpan, get_scanner
 from guardrails.pii.text import MAX_SCAN_CHARS
 from guardrails.pii.vault import Entry, Vault
 
@@ -45,6 +45,16 @@ def _scan_windows(scanner: PiiScanner, text: str) -> list[PiiSpan]:
         spans += [PiiSpan(s.start + start, s.end + start, s.type, s.score) for s in scanner.scan(text[start:end])]
         start = end
     return spans
+
+
+def redact(text: str, scanner: PiiScanner | None = None) -> str:
+    """Each PII value replaced by its type in angle brackets, `call <PHONE_NUMBER>`: for text nobody reads
+    back (logs, anonymised cases, what a hosted embeddings endpoint is sent), so no vault entry is made."""
+    out, pos = [], 0
+    for s in scan_any_length(scanner or get_scanner(), text):
+        out += [text[pos:s.start], f"<{s.type}>"]
+        pos = s.end
+    return "".join(out) + text[pos:]
 
 
 def pseudonymise(text: str, *, scanner: PiiScanner, vault: Vault, conversation_id: str, owner: str | OwnerOf,

@@ -1,12 +1,15 @@
 """A fake OpenAI-compatible server (the outside world, faithfully): /<mode>/v1/chat/completions answers the
-way a real endpoint does, in JSON or as server-sent chunks, or fails the way real ones fail.
+way a real endpoint does, in JSON or as server-sent chunks, or fails the way real ones fail;
+/<mode>/v1/embeddings returns one unit vector per input (hashed words, so shared words mean similar vectors).
 
 Modes: good (an answer), garbage (degenerate repetition), empty (no content), badjson (a 200 whose body is
 not JSON), error (HTTP 500 with OpenAI's error body), slow (answers after `slow_s`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +17,15 @@ from typing import Any
 
 GOOD = "I don't know that from our documentation; I can connect you with a person from our team."
 GARBAGE = "buy now " * 60
+EMBEDDING_DIM = 64
+
+
+def _hashed_vector(text: str, dim: int = EMBEDDING_DIM) -> list[float]:
+    vec = [0.0] * dim
+    for word in text.lower().split():
+        vec[int(hashlib.blake2b(word.encode(), digest_size=4).hexdigest(), 16) % dim] += 1.0
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return [v / norm for v in vec]
 
 
 class FakeOpenAI:
@@ -30,6 +42,8 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 mode = self.path.strip("/").split("/")[0]
                 fake.requests.append((mode, body))
+                if self.path.endswith("/embeddings"):
+                    return self._embeddings(body)
                 if not self.path.endswith("/chat/completions"):
                     return self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
                 if mode == "error":
@@ -66,6 +80,17 @@ class FakeOpenAI:
                     self._event({**base, "choices": [], "usage": {"prompt_tokens": 100, "completion_tokens": len(pieces),
                                                                   "total_tokens": 100 + len(pieces)}})
                 self.wfile.write(b"data: [DONE]\n\n")
+
+            def _embeddings(self, body: dict[str, Any]) -> None:
+                texts = [body["input"]] if isinstance(body.get("input"), str) else list(body.get("input") or [])
+                if not texts:
+                    return self._json(400, {"error": {"message": "'input' must not be empty",
+                                                      "type": "invalid_request_error", "param": "input", "code": None}})
+                words = sum(len(t.split()) for t in texts)
+                self._json(200, {"object": "list", "model": body.get("model", ""),
+                                 "data": [{"object": "embedding", "index": i, "embedding": _hashed_vector(t)}
+                                          for i, t in enumerate(texts)],
+                                 "usage": {"prompt_tokens": words, "total_tokens": words}})
 
             def _event(self, data: dict[str, Any]) -> None:
                 self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
