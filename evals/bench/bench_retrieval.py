@@ -3,6 +3,8 @@ and re-ingest time, query latency including the query embedding, and latency at 
 
     python -m evals.bench retrieval          # SALESAGENT_BENCH_CORPUS=DIR to use another corpus
 
+Quality on the corpus's dev questions, and ours also on our held-out questions (evals/datasets/).
+
 Skips cleanly when the corpus folder is absent. Timings on a shared 2-core machine are noisy.
 """
 
@@ -24,6 +26,9 @@ from retrieval.search import SearchConfig
 
 CORPUS = Path(os.environ.get("SALESAGENT_BENCH_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"
                              / "databend"))
+# questions we wrote over pages the dev set does not use: ours is shown on them too, so a change tuned to the
+# 40 dev questions shows up as a gap between the two
+HELDOUT = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "databend_heldout.v1.jsonl"
 PAD_TO = 20_000
 B = "retrieval"
 
@@ -78,6 +83,9 @@ def run() -> list[Row]:
         kb.config = ours
         kb._searchers.clear()
         searcher = kb.searcher("public")
+        heldout = load_questions(HELDOUT)
+        if all((corpus / g).is_file() for q in heldout for g in q.gold):  # written for the Databend corpus
+            rows += _quality_rows("ours, held-out questions", evaluate(searcher, heldout))
         rows += _latency_rows(searcher, [q.question for q in questions], f"{n_chunks} chunks")
         _pad(kb, PAD_TO)
         kb._searchers.clear()
@@ -94,7 +102,7 @@ def _quality_rows(name: str, result: dict) -> list[Row]:
     per_lang = "; ".join(f"{lang}: R@1 {g['r@1']:.2f} R@5 {g['r@5']:.2f} MRR {g['mrr']:.2f}" for lang, g in langs.items())
     cross = result["cross_lingual"]
     in5 = sum(1 for c in cross if c["rank"] and c["rank"] <= 5)
-    ours = name == "ours"
+    ours = name.startswith("ours")
     return [Row(B, f"{name} R@1", o["r@1"], "", "≥ 0.85" if ours else "", per_lang),
             Row(B, f"{name} R@5", o["r@5"], "", "≥ 0.97" if ours else "", f"R@10 {o['r@10']:.2f}"),
             Row(B, f"{name} MRR@10", o["mrr"], "", "≥ 0.9" if ours else "", f"nDCG@10 {o['ndcg@10']:.2f}"),
