@@ -54,6 +54,9 @@ class LocalModelServer:
         p.hostnames = ["127.0.0.1"]
         p.port = self.port
         p.cache_prompt = True  # reuse the KV cache for the shared system-prompt prefix
+        # and, past the first difference (this turn's stage and sources), chunks of the previous prompt that
+        # recur shifted (the conversation so far): a 6-turn conversation's last first token 6.5–6.8 s → 5.4 s
+        p.n_cache_reuse = 64
         p.verbosity = -1
         p.warmup = False
         self._server = xllamacpp.Server(p)
