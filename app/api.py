@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.container import Container
 from channels.review.metrics import review_metrics
+from channels.web.access import KEY_HEADER
 from channels.web.api import web_chat_router
 from channels.web.audit_api import audit_router
 from channels.web.consent_api import consent_router
@@ -102,7 +103,7 @@ def create_app(container: Container) -> FastAPI:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=s.widget_allowed_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["content-type"], max_age=600)
+                           allow_headers=["content-type", KEY_HEADER], expose_headers=[KEY_HEADER], max_age=600)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -145,7 +146,8 @@ def create_app(container: Container) -> FastAPI:
         ok = all(not v.startswith("error") for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503)
 
-    app.include_router(web_chat_router(container.runner, container.conversations, s.max_message_chars))
+    app.include_router(web_chat_router(container.runner, container.conversations, container.web_access,
+                                       s.max_message_chars))
     company = container.runner.config.company
     app.include_router(pages_router(company))
     app.include_router(console_router(container.desk, container.conversations, container.tokens,
@@ -158,11 +160,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(metrics_router(metrics))
     app.include_router(consent_router(policy=container.policy, ledger=container.consents,
                                       offers=container.consent_offers, tokens=container.tokens,
-                                      conversations=container.conversations))
+                                      conversations=container.conversations, access=container.web_access))
     app.include_router(dsr_router(container.dsr, container.tokens))
     app.include_router(usage_router(container.usage, container.conversations, container.tokens))
     app.include_router(audit_router(container.audit, container.tokens))
-    app.include_router(widget_router(container.record_consent))
+    app.include_router(widget_router(container.record_consent, container.web_access))
     if s.wecom_configured:
         from channels.wecom.routes import callback_router
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import hmac
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from app.settings import Settings
 from channels.outbox import OutboundMessage, Outbox, Periodic, StaffInbox, Worker
 from channels.outbox.agent import AgentResumeAdapter
 from channels.review import ReviewDesk
+from channels.web.access import WebAccess
 from channels.web.delivery import WebChatAdapter
 from guardrails.access import TokenStore
 from guardrails.audit import AuditLog
@@ -393,6 +395,13 @@ class Container:
                                 purpose="service", detail={"notice_version": record["notice_version"],
                                                            "language": record["language"], "channel": "web"})
         return {"recorded": True, "ref": f"audit:{seq}"}
+
+    @functools.cached_property
+    def web_access(self) -> WebAccess:
+        """Web chat conversation keys, under a key derived from the audit key (one secret to keep, and a
+        leaked conversation key says nothing about the audit chain's)."""
+        secret = hmac.new(self.audit_key, b"salesagent web chat conversation keys", hashlib.sha256).digest()
+        return WebAccess(self.conversations, secret, self.settings.widget_identity_secret.get_secret_value().encode())
 
     def bootstrap_admin_token(self) -> Path | None:
         """On first start, create an admin token and leave it (mode 600) in the data dir to sign in with."""

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     wecom_agent_id: str = Field("", description="AgentId of the self-built app.")
     wecom_secret: SecretStr = Field(SecretStr(""), description="The app's Secret (for access_token).")
     wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom server API root.")
+    widget_identity_secret: SecretStr = Field(SecretStr(""), description="Shared with the site's backend, which "
+                                              "signs a signed-in visitor's id (visitor_hash); empty: every web "
+                                              "visitor is anonymous, never linked to a CRM contact.")
     widget_allowed_origins: list[str] = Field(default_factory=list, description="Sites allowed to call the "
                                               "chat API from the embedded widget, e.g. [\"https://www.example.com\"].")
     lead_notify_channels: list[str] = Field(default_factory=lambda: ["slack"], description="Where reps hear of "

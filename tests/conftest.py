@@ -21,8 +21,18 @@ from app.settings import Settings  # noqa: E402
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+IDENTITY_SECRET = "test-site-identity-secret"  # noqa: S105 - what a site embedding the widget shares with us
+
+
+def signed_visitor(visitor_id: str) -> dict[str, str]:
+    """The visitor fields a site's backend puts on its page for a signed-in visitor (channels/web/access.py)."""
+    from channels.web.access import sign_visitor
+
+    return {"visitor_id": visitor_id, "visitor_hash": sign_visitor(IDENTITY_SECRET.encode(), visitor_id)}
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    values = {"data_dir": data_dir, "llm_provider": "scripted"}
+    values = {"data_dir": data_dir, "llm_provider": "scripted", "widget_identity_secret": IDENTITY_SECRET}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -102,13 +112,42 @@ def seeded_container(data_dir: Path):  # noqa: ANN201
     c.close()
 
 
-@pytest.fixture
-def client(seeded_container):  # noqa: ANN001, ANN201
+def chat_client(app):  # noqa: ANN001, ANN201
+    """A TestClient that keeps each web chat conversation's key and sends it back, as the widget does
+    (channels/web/access.py); a test that wants to act as a stranger passes its own header."""
+    import json
+    import re
+
     from fastapi.testclient import TestClient
 
+    from channels.web.access import KEY_HEADER
+
+    in_path = re.compile(r"/v1/conversations/([^/?]+)")
+
+    class ChatClient(TestClient):
+        keys: dict[str, str] = {}
+
+        def send(self, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+            cid = m.group(1) if (m := in_path.search(request.url.path)) else None
+            if cid is None and request.url.path == "/v1/widget/consent":
+                cid = json.loads(request.content or b"{}").get("conversation_id")
+            if cid and cid in self.keys and KEY_HEADER.lower() not in request.headers:
+                request.headers[KEY_HEADER] = self.keys[cid]
+            response = super().send(request, **kwargs)
+            if cid and response.headers.get(KEY_HEADER):
+                self.keys[cid] = response.headers[KEY_HEADER]
+            return response
+
+    tc = ChatClient(app)
+    tc.keys = {}
+    return tc
+
+
+@pytest.fixture
+def client(seeded_container):  # noqa: ANN001, ANN201
     from app.api import create_app
 
-    with TestClient(create_app(seeded_container)) as tc:
+    with chat_client(create_app(seeded_container)) as tc:
         yield tc
 
 

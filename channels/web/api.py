@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Header, HTTPException, Path, Request
+from fastapi.responses import Response, StreamingResponse
 
 from agent.conversations import ConversationStore, DuplicateMessage
 from agent.runner import HOLDING, Runner
 from agent.types import Inbound
+from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.schemas import CONVERSATION_ID, ErrorOut, HistoryOut, MessageOut, PostMessage, ReplyOut
 
 ERRORS = {404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": ErrorOut},
           415: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 ConversationId = Path(..., pattern=CONVERSATION_ID, description="Chosen by the client; created on first message.")
+ConversationKey = Header(None, alias=KEY_HEADER, description="The key the first reply gave (channels/web/access.py).")
 
 
 def require_json(request: Request) -> None:
@@ -24,50 +26,58 @@ def require_json(request: Request) -> None:
         raise HTTPException(415, f"send JSON with content-type application/json (got {ctype or 'none'!r})")
 
 
-def web_chat_router(runner: Runner, conversations: ConversationStore, max_chars: int) -> APIRouter:
+def web_chat_router(runner: Runner, conversations: ConversationStore, access: WebAccess, max_chars: int) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["web chat"])
 
-    def inbound(conversation_id: str, body: PostMessage) -> Inbound:
+    def inbound(conversation_id: str, key: str | None, body: PostMessage) -> Inbound:
         if len(body.text) > max_chars:
             raise HTTPException(413, f"message is {len(body.text)} characters; the limit is {max_chars}")
+        access.open(conversation_id, key, may_start=True)
         return Inbound(conversation_id=conversation_id, text=body.text, channel="web", persona="customer",
-                       channel_user_id=body.visitor_id or "", channel_message_id=body.client_message_id)
+                       channel_user_id=access.visitor(body.visitor_id, body.visitor_hash),
+                       channel_message_id=body.client_message_id)
 
     @router.post("/conversations/{conversation_id}/messages", response_model=ReplyOut, responses=ERRORS)
-    def post_message(request: Request, body: PostMessage, conversation_id: str = ConversationId) -> ReplyOut:
-        """Send a customer message and get the reply (or a holding reply when a person must check it)."""
+    def post_message(request: Request, response: Response, body: PostMessage, conversation_id: str = ConversationId,
+                     key: str | None = ConversationKey) -> ReplyOut:
+        """Send a customer message and get the reply (or a holding reply when a person must check it). The
+        first message starts the conversation; its reply carries the key every later request must send."""
         require_json(request)
-        msg = inbound(conversation_id, body)
+        msg = inbound(conversation_id, key, body)
         try:
             reply = runner.handle(msg)
         except DuplicateMessage:
             raise HTTPException(409, "this client_message_id was already received") from None
-        return ReplyOut(**reply.__dict__)
+        response.headers[KEY_HEADER] = access.key_for(conversation_id)
+        return ReplyOut(**reply.__dict__, conversation_key=access.key_for(conversation_id))
 
     @router.post("/conversations/{conversation_id}/stream", responses=ERRORS,
                  response_class=StreamingResponse)
-    def stream_message(request: Request, body: PostMessage, conversation_id: str = ConversationId):  # noqa: ANN201
+    def stream_message(request: Request, body: PostMessage, conversation_id: str = ConversationId,  # noqa: ANN201
+                       key: str | None = ConversationKey):
         """Like POST …/messages, but the reply streams as server-sent events: `delta` events with text,
-        then one `reply` event with the final text, status and citations."""
+        then one `reply` event with the final text, status, citations and the conversation key."""
         require_json(request)
-        msg = inbound(conversation_id, body)
+        msg = inbound(conversation_id, key, body)
+        conversation_key = access.key_for(conversation_id)
 
         def events() -> Iterator[str]:
             try:
                 for event in runner.stream(msg):
+                    if event["type"] == "reply":
+                        event = {**event, "conversation_key": conversation_key}
                     yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
             except DuplicateMessage:
                 yield "event: error\ndata: {\"error\": \"duplicate client_message_id\"}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no",
+                                          KEY_HEADER: conversation_key})
 
     @router.get("/conversations/{conversation_id}/messages", response_model=HistoryOut, responses=ERRORS)
-    def history(conversation_id: str = ConversationId) -> HistoryOut:
+    def history(conversation_id: str = ConversationId, key: str | None = ConversationKey) -> HistoryOut:
         """Every message of the conversation as the customer saw it."""
-        convo = conversations.get(conversation_id)
-        if convo is None:
-            raise HTTPException(404, f"no conversation {conversation_id!r}")
+        convo = access.open(conversation_id, key, may_start=False)
         lang = "zh" if convo.language == "zh" else "en"
         out = []
         for m in conversations.messages(conversation_id):

@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from agent.conversations import ConversationStore
+from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.auth import requires
 from channels.web.schemas import CONVERSATION_ID, ErrorOut
 from guardrails.access import Principal, TokenStore
@@ -107,10 +108,11 @@ def actor_of(who: Principal) -> Actor:
 
 
 def consent_router(*, policy: ConsentPolicy, ledger: ConsentLedger, offers: ConsentOffers, tokens: TokenStore,
-                   conversations: ConversationStore) -> APIRouter:
+                   conversations: ConversationStore, access: WebAccess) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["consent"])
     anyone_signed_in = requires(tokens, "customer", "rep", "reviewer", "admin")
     may_change = requires(tokens, "customer", "rep", "admin")
+    staff = requires(tokens, "rep", "admin")
     ContactId = Path(..., pattern=CONTACT_ID)
 
     def in_scope(who: Principal, contact_id: str) -> None:
@@ -165,9 +167,11 @@ def consent_router(*, policy: ConsentPolicy, ledger: ConsentLedger, offers: Cons
 
     @router.post("/conversations/{conversation_id}/consent-offers", response_model=OfferOut, status_code=201,
                  responses=ERRORS)
-    def make_offer(body: OfferIn, conversation_id: str = Path(..., pattern=CONVERSATION_ID)) -> OfferOut:
-        """Ask the customer in this conversation for a consent: returns the notice to show, in their
-        language, and the offer id their answer must quote."""
+    def make_offer(body: OfferIn, conversation_id: str = Path(..., pattern=CONVERSATION_ID),
+                   _: Principal = Depends(staff)) -> OfferOut:
+        """Ask the customer in this conversation for a consent (staff; the agent asks with its
+        `ask_for_consent` tool): returns the notice to show, in their language, and the offer id their
+        answer must quote."""
         convo = conversations.get(conversation_id)
         if convo is None or not convo.contact_id:
             raise HTTPException(404, "no known customer in this conversation to ask")
@@ -179,9 +183,12 @@ def consent_router(*, policy: ConsentPolicy, ledger: ConsentLedger, offers: Cons
                         notice=NoticeOut(text=n.text, language=n.language, version=n.version, hash=n.hash))
 
     @router.get("/conversations/{conversation_id}/consent-offers", response_model=list[OfferOut], responses=ERRORS)
-    def pending_offers(conversation_id: str = Path(..., pattern=CONVERSATION_ID)) -> list[OfferOut]:
+    def pending_offers(conversation_id: str = Path(..., pattern=CONVERSATION_ID),
+                       key: str | None = Header(None, alias=KEY_HEADER)) -> list[OfferOut]:
         """Consent requests in this conversation still waiting for the customer's answer (the agent can
-        ask with its `ask_for_consent` tool); a chat client shows each notice with accept / decline."""
+        ask with its `ask_for_consent` tool); a chat client shows each notice with accept / decline. Only
+        the customer's own chat client may list or answer them (its conversation key)."""
+        access.open(conversation_id, key, may_start=False)
         return [OfferOut(offer_id=o.id, expires_at=o.expires_at,
                          notice=NoticeOut(text=o.notice.text, language=o.notice.language, version=o.notice.version,
                                           hash=o.notice.hash))
@@ -190,10 +197,11 @@ def consent_router(*, policy: ConsentPolicy, ledger: ConsentLedger, offers: Cons
     @router.post("/conversations/{conversation_id}/consent-offers/{offer_id}", response_model=AnswerOut,
                  responses=ERRORS)
     def answer_offer(body: AnswerIn, conversation_id: str = Path(..., pattern=CONVERSATION_ID),
-                     offer_id: str = Path(..., max_length=64)) -> AnswerOut:
+                     offer_id: str = Path(..., max_length=64),
+                     key: str | None = Header(None, alias=KEY_HEADER)) -> AnswerOut:
         """The customer's answer ("I agree" / "No thanks"). An acceptance is recorded with its provenance:
         this conversation, the notice text's hash, the customer as the one who gave it."""
-        convo = conversations.get(conversation_id)
+        convo = access.open(conversation_id, key, may_start=False)
         try:
             result = offers.answer(offer_id, conversation_id=conversation_id, accept=body.accept,
                                    source=f"{convo.channel if convo else 'web'}_chat")

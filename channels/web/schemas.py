@@ -13,6 +13,8 @@ CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 class PostMessage(BaseModel):
     text: str = Field(..., description="What the customer typed.", examples=["How much is the Pro edition?"])
     visitor_id: str | None = Field(None, max_length=128, description="Stable id of the web visitor, if known.")
+    visitor_hash: str | None = Field(None, max_length=128, description="Hex HMAC-SHA256 of visitor_id under the "
+                                     "site's identity secret: without it the visitor is anonymous.")
     client_message_id: str | None = Field(None, max_length=128, description="Idempotency key: a retry with the "
                                           "same id is not processed twice.")
 
@@ -39,6 +41,8 @@ class ReplyOut(BaseModel):
     citations: list[CitationOut] = []
     reasons: list[str] = []
     language: str
+    conversation_key: str = Field(description="Send it as X-Conversation-Key with every later request about "
+                                  "this conversation.")
 
 
 class MessageOut(BaseModel):

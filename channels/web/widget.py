@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.schemas import CONVERSATION_ID
 
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
@@ -34,9 +35,10 @@ class ConsentIn(BaseModel):
     language: Literal["en", "zh"]
     notice_version: str = Field(..., min_length=16, max_length=16)
     visitor_id: str | None = Field(None, max_length=128)
+    visitor_hash: str | None = Field(None, max_length=128)
 
 
-def widget_router(record_consent: Callable[[dict[str, Any]], Mapping[str, Any]]) -> APIRouter:
+def widget_router(record_consent: Callable[[dict[str, Any]], Mapping[str, Any]], access: WebAccess) -> APIRouter:
     router = APIRouter(tags=["web widget"])
     script = WIDGET_JS.read_bytes()
     etag = '"' + hashlib.sha256(script).hexdigest()[:16] + '"'
@@ -54,11 +56,18 @@ def widget_router(record_consent: Callable[[dict[str, Any]], Mapping[str, Any]])
         return {"language": lang, "text": NOTICES[lang], "version": notice_version(NOTICES[lang]), "purpose": "service"}
 
     @router.post("/v1/widget/consent", status_code=201)
-    def consent(body: ConsentIn) -> dict[str, Any]:
-        """Record the customer's answer to the notice (which text, in which language, when, where)."""
+    def consent(body: ConsentIn, key: str | None = Header(None, alias=KEY_HEADER)) -> JSONResponse:
+        """Record the customer's answer to the notice (which text, in which language, when, where). Usually
+        the first request of a conversation: the answer carries the key later requests must send."""
         if body.notice_version != notice_version(NOTICES[body.language]):
             raise HTTPException(409, "the notice changed; show the current one and ask again")
-        record = {**body.model_dump(), "purpose": "service", "channel": "web", "notice_text": NOTICES[body.language]}
-        return {"decision": body.decision, **dict(record_consent(record))}
+        access.open(body.conversation_id, key, may_start=True)
+        record = {**body.model_dump(exclude={"visitor_hash"}), "visitor_id": access.visitor(body.visitor_id,
+                                                                                              body.visitor_hash),
+                  "purpose": "service", "channel": "web", "notice_text": NOTICES[body.language]}
+        conversation_key = access.key_for(body.conversation_id)
+        return JSONResponse({"decision": body.decision, **dict(record_consent(record)),
+                             "conversation_key": conversation_key}, status_code=201,
+                            headers={KEY_HEADER: conversation_key})
 
     return router

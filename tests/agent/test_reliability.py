@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from langchain_core.messages import AIMessage
 
 from agent.middleware.garbage import garbage_reason
@@ -15,6 +14,7 @@ from agent.types import Inbound
 from app.api import create_app
 from tests.agent.fake_openai import GOOD, FakeOpenAI
 from tests.agent.scripted_models import container, hosted_model, small_model
+from tests.conftest import chat_client
 
 
 def _assert_handoff(c, conversation: str, reply, kind: str) -> None:  # noqa: ANN001
@@ -138,7 +138,7 @@ def test_the_web_stream_ends_in_the_handoff_when_the_model_returns_garbage(data_
     with FakeOpenAI() as fake:
         c = _openai_container(data_dir, fake, "garbage", [], llm_max_retries=0, outbox_in_process=False)
         try:
-            with TestClient(create_app(c)) as tc:
+            with chat_client(create_app(c)) as tc:
                 r = tc.post("/v1/conversations/o-4/stream", json={"text": "How much is the Pro edition?"})
             events = [json.loads(line[6:]) for line in r.text.splitlines() if line.startswith("data: ")]
             assert events[-1]["status"] == "handoff" and events[-1]["text"] == FALLBACK["en"]

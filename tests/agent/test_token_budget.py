@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from fastapi.testclient import TestClient
 from langchain_core.messages import SystemMessage
 
 from agent.budget import TokenBudget, message_tokens
@@ -14,6 +13,7 @@ from agent.types import Inbound
 from app.api import create_app
 from retrieval.tokens import count_tokens
 from tests.agent.scripted_models import container, hosted_model, json_answer, small_model
+from tests.conftest import chat_client
 
 PRICES = {"hosted": {"input_per_1k": 0.5, "output_per_1k": 1.5}}
 
@@ -71,7 +71,7 @@ def test_usage_is_counted_per_call_priced_and_shown_to_staff_only(data_dir):
             count_tokens(str(m.content)) for m in model.chat.calls[1])
         assert row.output_tokens == count_tokens("Our Pro edition includes SSO [1].") + count_tokens("You're welcome!")
         assert abs(row.cost - (row.input_tokens * 0.5 + row.output_tokens * 1.5) / 1000) < 1e-9
-        with TestClient(create_app(c)) as tc:
+        with chat_client(create_app(c)) as tc:
             assert tc.get("/v1/conversations/u-1/usage").status_code == 401
             rep = c.tokens.create("rep", "rep-1")
             assert tc.get("/v1/conversations/u-1/usage", headers={"authorization": f"Bearer {rep}"}).status_code == 403

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from langchain_core.messages import AIMessage, HumanMessage
 
 from app.api import create_app
 from app.container import Container
 from app.db import upgrade
-from tests.conftest import make_settings
+from tests.conftest import chat_client, make_settings
 
 
 def test_conversation_continues_after_restart(data_dir):
     s = make_settings(data_dir)
     upgrade(s.database_url)
     first = Container(s, script=["I am the sales assistant of this site."])
-    with TestClient(create_app(first)) as tc:
+    with chat_client(create_app(first)) as tc:
         assert tc.post("/v1/conversations/r-1/messages", json={"text": "Who are you?"}).status_code == 200
+        browser = dict(tc.keys)  # the widget keeps the conversation's key across a server restart
     first.close()
 
     seen = {}
@@ -26,7 +26,8 @@ def test_conversation_continues_after_restart(data_dir):
         return "You asked who I am."
 
     second = Container(make_settings(data_dir), script=[remember])
-    with TestClient(create_app(second)) as tc:
+    with chat_client(create_app(second)) as tc:
+        tc.keys.update(browser)
         r = tc.post("/v1/conversations/r-1/messages", json={"text": "What did I ask before?"})
         assert r.status_code == 200
         history = tc.get("/v1/conversations/r-1/messages").json()["messages"]

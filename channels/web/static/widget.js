@@ -1,6 +1,8 @@
 /* salesagent chat widget. Embed on any page:
  *   <script src="https://chat.example.com/widget.js" data-title="Lumen Analytics" async></script>
- * Optional data- attributes: data-lang (en|zh; default from the browser), data-color, data-visitor-id,
+ * Optional data- attributes: data-lang (en|zh; default from the browser), data-color, data-visitor-id with
+ * data-visitor-hash (hex HMAC-SHA256 of the id under the identity secret, computed by the site's backend;
+ * without it the visitor is anonymous),
  * data-mode="inline" with data-target="#element" to fill an element instead of floating.
  * The API calls go to the script's own origin; that server lists this site in widget_allowed_origins. */
 (() => {
@@ -84,7 +86,16 @@
   $(".agree").textContent = T.agree; $(".decline").textContent = T.decline;
   (inline || document.body).appendChild(host);
 
-  const api = (path, init) => fetch(base + path, init);
+  // the conversation's key: the server's first answer gives it, every later request sends it back
+  let convKey = store.get("key:" + cid);
+  const api = async (path, init) => {
+    init = init || {};
+    if (convKey) init.headers = Object.assign({}, init.headers || {}, {"X-Conversation-Key": convKey});
+    const r = await fetch(base + path, init);
+    const given = r.headers.get("X-Conversation-Key");
+    if (given && given !== convKey) { convKey = given; store.set("key:" + cid, given); }
+    return r;
+  };
   function bubble(role, text, extra) {
     const div = document.createElement("div");
     div.className = "msg " + role + (extra ? " " + extra : "");
@@ -123,7 +134,7 @@
     if (!notice) return;
     const r = await api("/v1/widget/consent", {method: "POST", headers: {"content-type": "application/json"},
       body: JSON.stringify({conversation_id: cid, decision, language: lang, notice_version: notice.version,
-                            visitor_id: d.visitorId || null})});
+                            visitor_id: d.visitorId || null, visitor_hash: d.visitorHash || null})});
     if (!r.ok) { $(".notice").textContent = T.error; return; }
     store.set("consent", decision);
     await askConsent();
@@ -162,7 +173,7 @@
     try {
       const r = await api(`/v1/conversations/${encodeURIComponent(cid)}/stream`, {method: "POST",
         headers: {"content-type": "application/json"},
-        body: JSON.stringify({text, visitor_id: d.visitorId || null,
+        body: JSON.stringify({text, visitor_id: d.visitorId || null, visitor_hash: d.visitorHash || null,
                               client_message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now())})});
       if (!r.ok) { out.textContent = ((await r.json().catch(() => ({}))).error || {}).message || T.error; return; }
       const reader = r.body.getReader(), dec = new TextDecoder(); let buf = "";

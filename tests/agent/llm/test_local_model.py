@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from agent.llm.weights import MODELS, cached_path, is_cached
 from app.api import create_app
 from app.container import Container
 from app.db import upgrade
 from app.settings import DEFAULT_MODEL_CACHE
-from tests.conftest import make_settings
+from tests.conftest import chat_client, make_settings
 
 SMALL = MODELS["qwen2.5-0.5b"]
 
@@ -24,7 +23,7 @@ def test_real_local_model_answers_over_http(data_dir):
     upgrade(s.database_url)
     c = Container(s)
     try:
-        with TestClient(create_app(c)) as tc:
+        with chat_client(create_app(c)) as tc:
             r = tc.post("/v1/conversations/local-1/messages", json={"text": "How much is the Pro edition?"})
             assert r.status_code == 200, r.text
             body = r.json()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from app.demo.seed import DOCS
+from tests.conftest import chat_client
 
 DOCS_ROOT = DOCS["public"]
 
@@ -61,7 +62,7 @@ def test_chinese_question_gets_a_chinese_reply(client):
 def test_unknown_conversation_is_404(client):
     r = client.get("/v1/conversations/never-seen/messages")
     assert r.status_code == 404
-    assert "never-seen" in r.json()["error"]["message"]
+    assert "no conversation" in r.json()["error"]["message"]
 
 
 def test_bad_input_gets_clear_errors_and_changes_nothing(client):
@@ -126,7 +127,6 @@ def test_draft_with_a_discount_waits_for_review_and_the_customer_sees_a_holding_
 
 
 def test_model_endpoint_down_gives_polite_fallback_and_loses_nothing(data_dir: Path, caplog):
-    from fastapi.testclient import TestClient
 
     from agent.llm.local import free_port
     from app.api import create_app
@@ -138,7 +138,7 @@ def test_model_endpoint_down_gives_polite_fallback_and_loses_nothing(data_dir: P
                       llm_api_key="sk-test-secret", llm_timeout_s=2, llm_max_retries=0)
     upgrade(s.database_url)
     c = Container(s)
-    with TestClient(create_app(c)) as tc, caplog.at_level("ERROR"):
+    with chat_client(create_app(c)) as tc, caplog.at_level("ERROR"):
         r = tc.post("/v1/conversations/down-1/messages", json={"text": "How much is the Pro edition?"})
         assert r.status_code == 200
         body = r.json()

@@ -4,14 +4,15 @@ chat's ask-and-answer flow, errors that change nothing, and the OpenAPI document
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
+
+from tests.conftest import chat_client, signed_visitor
 
 
 @pytest.fixture
 def api(db_container):
     from app.api import create_app
 
-    with TestClient(create_app(db_container)) as tc:
+    with chat_client(create_app(db_container)) as tc:
         yield tc, db_container
 
 
@@ -57,9 +58,10 @@ def test_recording_and_revoking_over_http(api):
 def test_web_chat_asks_and_records_the_answer(api):
     tc, c = api
     c.model.chat.script.append("您好")
-    tc.post("/v1/conversations/chat-9/messages", json={"text": "你好", "visitor_id": "visitor-001"})
-    offer = tc.post("/v1/conversations/chat-9/consent-offers",
-                    json={"purpose": "profiling", "data_categories": ["social_behavioural"], "channels": ["web"]})
+    tc.post("/v1/conversations/chat-9/messages", json={"text": "你好", **signed_visitor("visitor-001")})
+    ask = {"purpose": "profiling", "data_categories": ["social_behavioural"], "channels": ["web"]}
+    assert tc.post("/v1/conversations/chat-9/consent-offers", json=ask).status_code == 401  # staff only
+    offer = tc.post("/v1/conversations/chat-9/consent-offers", json=ask, headers=bearer(c, "rep", "rep-001"))
     assert offer.status_code == 201
     o = offer.json()
     assert o["notice"]["language"] == "zh" and "授权" in o["notice"]["text"]
@@ -67,14 +69,16 @@ def test_web_chat_asks_and_records_the_answer(api):
     assert shown.status_code == 200 and shown.json()["text"] == o["notice"]["text"]
     url = f"/v1/conversations/chat-9/consent-offers/{o['offer_id']}"
     assert tc.post(f"/v1/conversations/other/consent-offers/{o['offer_id']}", json={"accept": True}).status_code == 404
+    stranger = {"X-Conversation-Key": "0" * 40}  # only the customer's own chat client may answer
+    assert tc.post(url, json={"accept": True}, headers=stranger).status_code == 404
+    assert tc.get("/v1/conversations/chat-9/consent-offers", headers=stranger).status_code == 404
     r = tc.post(url, json={"accept": True})
     assert r.status_code == 200 and r.json()["accepted"]
     grant = r.json()["grant"]
     assert grant["given_in"] == "conversation:chat-9" and grant["notice_hash"] == o["notice"]["hash"]
     assert grant["recorded_by"] == "customer:con-002" and grant["source"] == "web_chat"
     assert tc.post(url, json={"accept": False}).status_code == 409
-    unknown = tc.post("/v1/conversations/nobody/consent-offers",
-                      json={"purpose": "profiling", "data_categories": ["social_behavioural"], "channels": ["web"]})
+    unknown = tc.post("/v1/conversations/nobody/consent-offers", json=ask, headers=bearer(c, "rep", "rep-001"))
     assert unknown.status_code == 404
     n = tc.get("/v1/consent/notice", params={"purpose": "marketing", "data_categories": ["contact_details"],
                                               "channels": ["email", "sms"], "language": "en"})
@@ -142,10 +146,10 @@ def test_the_agent_asks_and_only_the_customers_click_grants(api):
             "purpose": "marketing", "data_categories": ["contact_details"], "channels": ["email"]}}])
 
     c.model.chat.script += [ask(1), "I've asked for your permission to email you offers.", ask(2), "Asked again."]
-    r = tc.post("/v1/conversations/ask-1/messages", json={"text": "send me offers", "visitor_id": "visitor-002"})
+    r = tc.post("/v1/conversations/ask-1/messages", json={"text": "send me offers", **signed_visitor("visitor-002")})
     assert r.status_code == 200
     assert not c.policy.can_contact("con-001", "email", "marketing").allowed  # asking is not agreeing
-    tc.post("/v1/conversations/ask-1/messages", json={"text": "again", "visitor_id": "visitor-002"})
+    tc.post("/v1/conversations/ask-1/messages", json={"text": "again", **signed_visitor("visitor-002")})
     [pending] = tc.get("/v1/conversations/ask-1/consent-offers").json()  # asked twice, shown once
     assert "news and offers" in pending["notice"]["text"] and pending["notice"]["language"] == "en"
     r = tc.post(f"/v1/conversations/ask-1/consent-offers/{pending['offer_id']}", json={"accept": True})

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from agent.llm.local import free_port
+from channels.web.access import KEY_HEADER
 from channels.web.widget import NOTICES, notice_version
 from tests.channels.browser import chromium, live_server, local_only, require_browser
 
@@ -94,12 +95,16 @@ def test_widget_endpoints_and_cors(widget_app):
         ok = client.post("/v1/widget/consent", json={"conversation_id": "web-1", "decision": "granted",
                                                       "language": "zh", "notice_version": zh["version"]})
         assert ok.status_code == 201 and ok.json()["recorded"] is True
+        assert ok.headers[KEY_HEADER] == ok.json()["conversation_key"] == c.web_access.key_for("web-1")
         # an anonymous visitor's answer is audited; consent in the ledger belongs to a known contact
         [entry] = [e for e in c.audit.entries() if e.action == "consent.widget_granted"]
         assert entry.subject == "conversation:web-1" and entry.detail["notice_version"] == zh["version"]
         c.conversations.ensure("web-2", channel="web", contact_id="con-002")
-        linked = client.post("/v1/widget/consent", json={"conversation_id": "web-2", "decision": "granted",
-                                                          "language": "zh", "notice_version": zh["version"]})
+        answer = {"conversation_id": "web-2", "decision": "granted", "language": "zh", "notice_version": zh["version"]}
+        # a conversation that exists is answered for only by the browser holding its key
+        assert client.post("/v1/widget/consent", json=answer).status_code == 404
+        assert not [g for g in c.consents.active("con-002") if g.source == "web_widget"]
+        linked = client.post("/v1/widget/consent", json=answer, headers={KEY_HEADER: c.web_access.key_for("web-2")})
         assert linked.status_code == 201 and linked.json()["ref"].startswith("consent_grant:")
         [grant] = [g for g in c.consents.active("con-002") if g.source == "web_widget"]
         assert grant.purpose == "service" and grant.channels == ("web",) and grant.given_in == "web-2"
@@ -109,9 +114,12 @@ def test_widget_endpoints_and_cors(widget_app):
         assert stale.status_code == 409
         assert client.post("/v1/widget/consent", json={"conversation_id": "web-1", "decision": "maybe",
                                                         "language": "en", "notice_version": "x" * 16}).status_code == 422
-        pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        pre = {"Access-Control-Request-Method": "POST",
+               "Access-Control-Request-Headers": "content-type, x-conversation-key"}
         allowed = client.options("/v1/conversations/w-1/stream", headers={"Origin": site, **pre})
         assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == site
+        got = client.post("/v1/widget/consent", json={**answer, "conversation_id": "web-3"}, headers={"Origin": site})
+        assert KEY_HEADER.lower() in got.headers["access-control-expose-headers"].lower()  # the widget can read it
         other = client.options("/v1/conversations/w-1/stream", headers={"Origin": "https://evil.example", **pre})
         assert "access-control-allow-origin" not in other.headers
         got = client.get("/v1/widget/notice", headers={"Origin": "https://evil.example"})
