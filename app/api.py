@@ -188,5 +188,5 @@ def _sidebar(container: Container):  # noqa: ANN202 - APIRouter
     return sidebar_router(SidebarDeps(
         client=wecom.client, signer=SessionSigner(s.wecom_secret.get_secret_value()), crm=container.crm,
         conversations=container.conversations, ask_agent=container.runner.handle,
-        rep_for_user=container.rep_for_wecom_user, consent_status=container.consent_status,
+        rep_for_user=container.rep_for_wecom_user, consent_status=container.consent_status, policy=container.policy,
         hold_for_review=hold_for_review, public_url=s.public_url, corp_id=s.wecom_corp_id, agent_id=s.wecom_agent_id))

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -24,15 +24,22 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from agent.conversations import ConversationStore
+from agent.middleware.consent import _mask_json as withhold
 from agent.types import Inbound, Reply
 from channels.wecom.client import WeComClient, WeComError
 from channels.wecom.handler import conversation_id
 from channels.wecom.session import RepSession, SessionSigner
 from guardrails.verification.policy import review_reasons
-from tools.crm.store import CrmStore
+from tools.crm.store import CrmStore, Customer360
+from tools.crm.tools import ACCOUNT_FIELDS, DEAL_FIELDS, LEAD_FIELDS, REP_CONTACT_FIELDS, _pick
+from tools.policy import DataPolicy, Decision, actor_for
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 JS_APIS = ["getCurExternalContact", "sendChatMessage", "getContext"]
+# What the customer view is for and what it holds: the customer_360 tool's purpose and categories, plus
+# conversation_content for the activities it shows (the page lists their summaries)
+VIEW_PURPOSE = "service"
+VIEW_CATEGORIES = ("contact_details", "company_profile", "purchase_history", "conversation_content")
 CITE = re.compile(r"\s*\[\d+\]")
 LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.、)])\s*")
 
@@ -61,6 +68,7 @@ class SidebarDeps:
     ask_agent: Callable[[Inbound], Reply]
     rep_for_user: Callable[[str], str | None]
     consent_status: Callable[[str | None], Mapping[str, Any]]
+    policy: DataPolicy
     hold_for_review: Callable[..., int]
     public_url: str
     corp_id: str
@@ -179,15 +187,25 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
     @router.get("/customer")
     def customer(external_userid: str = Query(..., min_length=1, max_length=128),
                  who: RepSession = Depends(rep_session)) -> dict[str, Any]:
-        """The customer's 360 view, consent status and what consent is missing."""
+        """The customer's 360 view, consent status and what consent is missing. Being one of the customer's
+        WeCom follow users only opens the door: the consent policy then decides, as for the agent's
+        customer_360 tool (the rep's accounts and territories, a frozen or erased contact, the contact's
+        service consent), and what it does not cover is withheld."""
         profile = followed(who, external_userid)
         contact = deps.crm.contact_by_channel("wecom", external_userid)
         view = deps.crm.customer_360(contact["id"]) if contact else None
+        decision: Decision | None = None
+        if view is not None:
+            rep = actor_for("rep", contact_id=None, rep_id=who.rep_id, channel="wecom")
+            decision = deps.policy.decide(rep, contact_id=view.contact["id"], purpose=VIEW_PURPOSE,
+                                          categories=list(VIEW_CATEGORIES))
+            if not decision.allowed:
+                raise HTTPException(403, decision.reason or "you may not see this customer's record")
         consent = dict(deps.consent_status(contact["id"] if contact else None))
         wecom = profile.get("external_contact", {})
         return {"in_crm": view is not None, "wecom": {"name": wecom.get("name", ""),
                                                       "corp_name": wecom.get("corp_name", "")},
-                "view": _jsonable(asdict(view)) if view else None, "consent": consent}
+                "view": rep_view(view, decision) if view and decision else None, "consent": consent}
 
     def _ask(who: RepSession, external_userid: str, text: str) -> Reply:
         key = f"{who.rep_id}.{external_userid or 'general'}"
@@ -246,6 +264,16 @@ def suggestions(text: str) -> list[str]:
 def _reply(reply: Reply) -> dict[str, Any]:
     return {"text": reply.text, "status": reply.status, "citations": reply.citations, "message_id": reply.message_id,
             "reasons": reply.reasons}
+
+
+def rep_view(view: Customer360, decision: Decision) -> dict[str, Any]:
+    """What a rep sees of a customer: the fields the customer_360 tool gives a rep, with every field of a
+    category the decision masks withheld the way the consent middleware withholds them from the tool's result."""
+    shown = {"contact": _pick(view.contact, REP_CONTACT_FIELDS), "account": _pick(view.account, ACCOUNT_FIELDS),
+             "deals": [_pick(d, DEAL_FIELDS) for d in view.deals],
+             "activities": [_pick(a, ("kind", "summary", "occurred_at", "due_at")) for a in view.activities],
+             "leads": [_pick(x, LEAD_FIELDS) for x in view.leads]}
+    return {**withhold(_jsonable(shown), decision), "withheld": sorted(decision.masked)}
 
 
 def _jsonable(value: Any) -> Any:

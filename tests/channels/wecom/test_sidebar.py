@@ -70,7 +70,7 @@ def test_sidebar_api_trusts_only_wecom_identities(sidebar, fake_wecom):
         assert client.get(url, headers={"authorization": "Bearer " + expired}).status_code == 401
         view = client.get(url, headers=auth)
         assert view.status_code == 200 and view.json()["in_crm"] is True
-        assert view.json()["view"]["contact"]["wecom_external_userid"] == CUSTOMER
+        assert view.json()["view"]["contact"]["id"] == c.crm.contact_by_channel("wecom", CUSTOMER)["id"]
         consent = view.json()["consent"]
         assert consent["known"] is True and consent["status"] in {"ok", "no service consent"}
         assert {tuple(m) for m in consent["missing"]} | {g[0] for g in consent["grants"]}, "something is shown"
@@ -96,6 +96,82 @@ def test_sidebar_api_trusts_only_wecom_identities(sidebar, fake_wecom):
         other_msg = client.post("/wecom/sidebar/send-check", headers=auth, json={
             "external_userid": CUSTOMER, "text": "hi", "source_message_id": 999999})
         assert other_msg.status_code == 404
+
+
+def _customer(client, auth, external=CUSTOMER):  # noqa: ANN001, ANN202
+    return client.get(f"/wecom/sidebar/customer?external_userid={external}", headers=auth)
+
+
+def _set_contact(engine, contact_id, **values):  # noqa: ANN001, ANN003, ANN202
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from tools.crm.models import Contact
+
+    with Session(engine) as s:
+        s.execute(update(Contact).where(Contact.id == contact_id).values(**values))
+        s.commit()
+
+
+def test_sidebar_customer_view_shows_what_the_policy_lets_the_rep_see(wecom_client, wecom_container, fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    r = _customer(wecom_client, auth)
+    assert r.status_code == 200, r.text
+    view = r.json()["view"]
+    # con-002 (王磊) is on rep-002's own account, and their service consent covers everything the view holds
+    assert view["contact"] == {"id": "con-002", "name": "王磊", "title": "数据平台负责人",
+                               "email": "wang.lei@yunfan-logistics.example.cn", "phone": "+86 138 5712 4406",
+                               "language": "zh", "region": "CN"}, "the fields the customer_360 tool gives a rep"
+    assert view["account"]["name"] == "杭州云帆物流" and view["account"]["industry"] == "Logistics"
+    assert {d["name"] for d in view["deals"]} and all(d["stage"] == "won" for d in view["deals"])
+    assert view["activities"] and view["activities"][0]["summary"].startswith("与王磊沟通")
+    assert "cases" not in view and view["withheld"] == []
+    assert "wanglei_yf88" not in r.text, "the WeChat id is not part of a rep's view"
+    [entry] = [e for e in c.audit.entries(action="policy.decide") if e.subject == "contact:con-002"]
+    assert entry.actor == "rep:rep-002" and entry.purpose == "service" and entry.detail["allowed"] is True
+
+
+def test_sidebar_customer_view_masks_what_consent_does_not_cover(wecom_client, wecom_container, fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    c.consents.revoke("con-002", "service", by="admin:test", reason="narrowed for the test")
+    c.consents.grant("con-002", "service", ["contact_details", "conversation_content"], ["wecom"],
+                     source="test", recorded_by="admin:test")
+    r = _customer(wecom_client, auth)
+    assert r.status_code == 200, r.text
+    view = r.json()["view"]
+    withheld = "[withheld: no consent]"
+    assert view["contact"]["email"] == "wang.lei@yunfan-logistics.example.cn"
+    assert view["deals"] == withheld, "purchase history is not covered"
+    assert view["account"]["name"] == "杭州云帆物流"
+    assert all(view["account"][k] == withheld for k in ("industry", "region", "country", "employees", "tier"))
+    assert view["activities"][0]["summary"].startswith("与王磊沟通")
+    assert view["withheld"] == ["company_profile", "purchase_history"]
+    assert "Logistics" not in r.text and "enterprise" not in r.text
+
+
+def test_sidebar_refuses_a_customer_without_service_consent(wecom_client, wecom_container, fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    c.consents.revoke("con-002", "service", by="admin:test", reason="withdrawn for the test")
+    r = _customer(wecom_client, auth)
+    assert r.status_code == 403 and "service" in r.json()["error"]["message"]
+    assert "wang.lei" not in r.text and "138 5712" not in r.text and "杭州云帆物流" not in r.text
+
+
+def test_sidebar_refuses_a_customer_outside_the_reps_scope(wecom_client, wecom_container, fake_wecom):
+    # Sarah (con-001) is on rep-001's NA account; she added rep-002 on WeCom, which is no right to her record
+    _set_contact(wecom_container.engine, "con-001", wecom_external_userid="wmSARAH00001")
+    fake_wecom.add_contact("wmSARAH00001", "Sarah", [REP_USERID])
+    r = _customer(wecom_client, _session(wecom_client, fake_wecom), "wmSARAH00001")
+    assert r.status_code == 403 and "outside rep rep-002" in r.json()["error"]["message"]
+    assert "northwind" not in r.text.lower() and "Lindqvist" not in r.text
+
+
+def test_sidebar_does_not_show_a_frozen_customer(wecom_client, wecom_container, fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    c.dsr.open(kind="erase", contact_id="con-002", source="test", requested_by="admin:test")
+    r = _customer(wecom_client, auth)
+    assert r.status_code == 403 and "frozen" in r.json()["error"]["message"]
+    assert "wang.lei" not in r.text and "138 5712" not in r.text and "杭州云帆物流" not in r.text
 
 
 def test_jsapi_signature_matches_the_documented_example():
