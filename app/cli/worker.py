@@ -17,6 +17,9 @@ worker_cli = typer.Typer()
 
 
 def _run(once: bool) -> int:
+    from guardrails.pii.logfilter import install_log_redaction
+
+    install_log_redaction()  # in every worker process (spawned children start afresh): delivery logs name people
     c = container()
     worker = c.worker()
     try:

@@ -67,3 +67,18 @@ def test_kb_ingest_is_incremental_and_search_finds_it(env, tmp_path):
     (docs / "a.md").unlink()
     assert "1 removed" in run("kb", "ingest", str(docs), "--audience", "internal").output
     assert run("kb", "ingest", str(tmp_path / "nope")).exit_code == 2
+
+
+def test_the_worker_redacts_its_logs(env):
+    """`salesagent worker` logs deliveries that name people: like `serve`, every record is redacted."""
+    import logging
+
+    from guardrails.pii.logfilter import uninstall_log_redaction
+
+    assert run("worker", "--once").exit_code == 0
+    try:
+        record = logging.getLogger("channels.outbox").makeRecord("x", logging.INFO, __file__, 1,
+                                                                 "delivered to %s", ("anna.berg@example.com",), None)
+        assert record.getMessage() == "delivered to <EMAIL_ADDRESS>"
+    finally:
+        uninstall_log_redaction()
