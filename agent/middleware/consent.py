@@ -3,7 +3,8 @@
 Before a tool runs: may this role call it at all, and — for a tool that declares a purpose and data
 categories — may this actor use this contact's data for that purpose (`DataPolicy.decide`)? A refusal
 goes back to the model as the tool's result, saying what is missing so the agent can explain or ask.
-After: fields of categories the decision masks are withheld from the tool's JSON result. Every call is
+After: fields of categories the decision masks are withheld from the tool's JSON result, at every depth
+(`withhold`, the same masking the CRM tools apply to what they return themselves). Every call is
 audited once: actor, tool, purpose, categories, argument names (never values), outcome, and every
 policy decision made during the call (the tools' own included).
 
@@ -23,7 +24,8 @@ from langchain_core.tools import BaseTool
 from agent.context import TurnContext
 from guardrails.audit import AuditLog
 from guardrails.consent.policy import ConsentPolicy, actor_label, trace_decisions
-from tools.policy import Actor, Decision, mask
+from tools.crm.tools import withhold
+from tools.policy import Actor, Decision
 
 
 def actor_of(ctx: TurnContext) -> Actor:
@@ -46,14 +48,6 @@ def _targets(actor: Actor, ctx: TurnContext, args: dict[str, Any]) -> tuple[str 
     return contact, account
 
 
-def _mask_json(value: Any, decision: Decision) -> Any:  # noqa: ANN401 - JSON
-    if isinstance(value, dict):
-        return {k: _mask_json(v, decision) for k, v in mask(value, decision).items()}
-    if isinstance(value, list):
-        return [_mask_json(v, decision) for v in value]
-    return value
-
-
 def _masked(result: Any, decision: Decision) -> Any:  # noqa: ANN401 - ToolMessage | Command
     if not decision.masked or not isinstance(result, ToolMessage) or not isinstance(result.content, str):
         return result
@@ -61,7 +55,7 @@ def _masked(result: Any, decision: Decision) -> Any:  # noqa: ANN401 - ToolMessa
         data = json.loads(result.content)
     except ValueError:
         return result  # not JSON: the tool applied the decision itself, or returned no fields
-    return result.model_copy(update={"content": json.dumps(_mask_json(data, decision), ensure_ascii=False,
+    return result.model_copy(update={"content": json.dumps(withhold(data, decision), ensure_ascii=False,
                                                           default=str)})
 
 

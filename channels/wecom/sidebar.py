@@ -24,14 +24,13 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from agent.conversations import ConversationStore
-from agent.middleware.consent import _mask_json as withhold
 from agent.types import Inbound, Reply
 from channels.wecom.client import WeComClient, WeComError
 from channels.wecom.handler import conversation_id
 from channels.wecom.session import RepSession, SessionSigner
 from guardrails.verification.policy import review_reasons
-from tools.crm.store import CrmStore, Customer360
-from tools.crm.tools import ACCOUNT_FIELDS, DEAL_FIELDS, LEAD_FIELDS, REP_CONTACT_FIELDS, _pick
+from tools.crm.store import CrmStore
+from tools.crm.tools import rep_customer_view
 from tools.policy import DataPolicy, Decision, actor_for
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -184,28 +183,35 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
             out[kind] = {"timestamp": ts, "nonceStr": nonce, "signature": jsapi_signature(ticket, nonce, ts, body.url)}
         return out
 
+    def decided(who: RepSession, external_userid: str,
+                categories: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any] | None, Decision | None]:
+        """The customer's WeCom profile, CRM contact and the policy's decision for this rep. Being one of
+        the customer's follow users only opens the door: for a contact in the CRM the consent policy then
+        decides (the rep's accounts and territories, a frozen contact, the contact's service consent for
+        `categories`) and a refusal is a 403 with its reason. A customer not in the CRM (or erased) has no
+        record to decide on: no contact and no decision."""
+        profile = followed(who, external_userid)
+        contact = deps.crm.contact_by_channel("wecom", external_userid)
+        if contact is None:
+            return profile, None, None
+        rep = actor_for("rep", contact_id=None, rep_id=who.rep_id, channel="wecom")
+        decision = deps.policy.decide(rep, contact_id=contact["id"], purpose=VIEW_PURPOSE, categories=list(categories))
+        if not decision.allowed:
+            raise HTTPException(403, decision.reason or "you may not see this customer's record")
+        return profile, contact, decision
+
     @router.get("/customer")
     def customer(external_userid: str = Query(..., min_length=1, max_length=128),
                  who: RepSession = Depends(rep_session)) -> dict[str, Any]:
-        """The customer's 360 view, consent status and what consent is missing. Being one of the customer's
-        WeCom follow users only opens the door: the consent policy then decides, as for the agent's
-        customer_360 tool (the rep's accounts and territories, a frozen or erased contact, the contact's
-        service consent), and what it does not cover is withheld."""
-        profile = followed(who, external_userid)
-        contact = deps.crm.contact_by_channel("wecom", external_userid)
+        """The customer's 360 view, consent status and what consent is missing: what the customer_360 tool
+        shows a rep for the same decision (erased contacts stay 'not in CRM', as the tool's found: false)."""
+        profile, contact, decision = decided(who, external_userid, VIEW_CATEGORIES)
         view = deps.crm.customer_360(contact["id"]) if contact else None
-        decision: Decision | None = None
-        if view is not None:
-            rep = actor_for("rep", contact_id=None, rep_id=who.rep_id, channel="wecom")
-            decision = deps.policy.decide(rep, contact_id=view.contact["id"], purpose=VIEW_PURPOSE,
-                                          categories=list(VIEW_CATEGORIES))
-            if not decision.allowed:
-                raise HTTPException(403, decision.reason or "you may not see this customer's record")
         consent = dict(deps.consent_status(contact["id"] if contact else None))
         wecom = profile.get("external_contact", {})
         return {"in_crm": view is not None, "wecom": {"name": wecom.get("name", ""),
                                                       "corp_name": wecom.get("corp_name", "")},
-                "view": rep_view(view, decision) if view and decision else None, "consent": consent}
+                "view": rep_customer_view(view, decision) if view and decision else None, "consent": consent}
 
     def _ask(who: RepSession, external_userid: str, text: str) -> Reply:
         key = f"{who.rep_id}.{external_userid or 'general'}"
@@ -264,25 +270,3 @@ def suggestions(text: str) -> list[str]:
 def _reply(reply: Reply) -> dict[str, Any]:
     return {"text": reply.text, "status": reply.status, "citations": reply.citations, "message_id": reply.message_id,
             "reasons": reply.reasons}
-
-
-def rep_view(view: Customer360, decision: Decision) -> dict[str, Any]:
-    """What a rep sees of a customer: the fields the customer_360 tool gives a rep, with every field of a
-    category the decision masks withheld the way the consent middleware withholds them from the tool's result."""
-    shown = {"contact": _pick(view.contact, REP_CONTACT_FIELDS), "account": _pick(view.account, ACCOUNT_FIELDS),
-             "deals": [_pick(d, DEAL_FIELDS) for d in view.deals],
-             "activities": [_pick(a, ("kind", "summary", "occurred_at", "due_at")) for a in view.activities],
-             "leads": [_pick(x, LEAD_FIELDS) for x in view.leads]}
-    return {**withhold(_jsonable(shown), decision), "withheld": sorted(decision.masked)}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 # ToolRuntime[Any]: the turn context is ours (agent.context.TurnContext, a layer above); typed as None, as the
@@ -24,7 +24,7 @@ from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, tool
 
 from tools.crm.scripts import STAGES, build_script
-from tools.crm.store import CrmStore
+from tools.crm.store import CrmStore, Customer360
 from tools.crm.when import due_from
 from tools.leads.qualification import Qualifier
 from tools.leads.service import LeadService
@@ -36,6 +36,7 @@ CUSTOMER_FIELDS = ("name", "title", "language", "region")
 REP_CONTACT_FIELDS = ("id", "name", "title", "email", "phone", "language", "region")
 ACCOUNT_FIELDS = ("name", "industry", "region", "country", "employees", "tier")
 DEAL_FIELDS = ("name", "product_line", "edition", "amount", "currency", "stage", "closed_on")
+ACTIVITY_FIELDS = ("kind", "summary", "occurred_at", "due_at")
 LEAD_FIELDS = ("id", "status", "product_line", "language", "region", "estimated_value", "assigned_rep_id",
                "unassigned_reason")
 STAFF = ["rep", "admin"]
@@ -48,6 +49,35 @@ Handoff = Callable[[str, str], Any]  # (conversation_id, reason)
 
 def _pick(row: Mapping[str, Any] | None, fields: tuple[str, ...]) -> dict[str, Any] | None:
     return {k: row[k] for k in fields if k in row} if row else None
+
+
+def withhold(value: Any, decision: Decision) -> Any:  # noqa: ANN401 - JSON
+    """`value` (dicts, lists and scalars, as a tool returns them) with every field of a category the decision
+    masks replaced by the marker at every depth: a masked key hides its whole value, and the records nested
+    in other records and in lists are masked the same way (a contact's email inside `contact`, a deal's
+    amount inside `deals`). Dates and times become ISO strings. Tools apply it to what they return; the
+    consent middleware applies it again to every tool's JSON result (applying it twice changes nothing)."""
+    if isinstance(value, Mapping):
+        return {str(k): withhold(v, decision) for k, v in mask(value, decision).items()}
+    if isinstance(value, list | tuple):
+        return [withhold(v, decision) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def rep_customer_view(view: Customer360, decision: Decision) -> dict[str, Any]:
+    """What a rep is shown of a customer's 360 view, given the policy's decision for it: the fields a rep
+    gets (no WeChat or other channel ids, no cases), every field of a category the decision masks withheld
+    at every depth, and those categories listed. The customer_360 tool and the WeCom sidebar both show
+    this, so the same decision shows the same thing. A refused decision shows nothing: it raises."""
+    if not decision.allowed:
+        raise PermissionError(decision.reason or "the policy refused this customer's record")
+    shown = {"contact": _pick(view.contact, REP_CONTACT_FIELDS), "account": _pick(view.account, ACCOUNT_FIELDS),
+             "deals": [_pick(d, DEAL_FIELDS) for d in view.deals],
+             "activities": [_pick(a, ACTIVITY_FIELDS) for a in view.activities],
+             "leads": [_pick(x, LEAD_FIELDS) for x in view.leads]}
+    return {**withhold(shown, decision), "withheld": sorted(decision.masked)}
 
 
 def _json(value: Any) -> str:  # noqa: ANN401 - JSON
@@ -127,15 +157,19 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         """The customer in this conversation (customers), or a contact by id or an account by name (reps):
         profile, products, deals, recent activities and leads."""
         ctx, actor = runtime.context, _actor(runtime)
+        categories = ["contact_details", "company_profile", "purchase_history"]
         if ctx.persona == "customer":
             # A customer can only ever see their own record, whatever the model asks for.
             view = store.customer_360(ctx.contact_id) if ctx.contact_id else None
             if view is None:
                 return _json({"found": False, "reason": "this visitor is not a known customer"})
-            return _json({"found": True, "contact": _pick(view.contact, CUSTOMER_FIELDS),
-                          "account": _pick(view.account, ACCOUNT_FIELDS),
-                          "products": sorted({d["edition"] for d in view.deals if d["stage"] == "won"})})
-        categories = ["contact_details", "company_profile", "purchase_history"]
+            decision = check(actor, contact_id=ctx.contact_id, account_id=None, purpose="service",
+                             categories=categories)
+            if not decision.allowed:
+                return _refused(decision.reason, decision)
+            return _json({"found": True, **withhold({
+                "contact": _pick(view.contact, CUSTOMER_FIELDS), "account": _pick(view.account, ACCOUNT_FIELDS),
+                "products": sorted({d["edition"] for d in view.deals if d["stage"] == "won"})}, decision)})
         if contact_id.strip():
             view = store.customer_360(contact_id.strip())
             if view is None:
@@ -144,11 +178,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
                              categories=categories)
             if not decision.allowed:
                 return _refused(decision.reason, decision)
-            return _json({"found": True, **mask({
-                "contact": _pick(view.contact, REP_CONTACT_FIELDS), "account": _pick(view.account, ACCOUNT_FIELDS),
-                "deals": [_pick(d, DEAL_FIELDS) for d in view.deals],
-                "activities": [_pick(a, ("kind", "summary", "occurred_at", "due_at")) for a in view.activities],
-                "leads": [_pick(x, LEAD_FIELDS) for x in view.leads]}, decision)})
+            return _json({"found": True, **rep_customer_view(view, decision)})
         matches = store.search_accounts(account_name, limit=1) if account_name.strip() else []
         if not matches:
             return _json({"found": False, "reason": "name a contact id or an account name"})
@@ -157,12 +187,13 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
                          categories=categories)
         if not decision.allowed or policy is None:
             return _refused(decision.reason or "no consent policy is configured to check this access", decision)
-        return _json({"found": True, **mask({
+        return _json({"found": True, **withhold({
             "account": {"id": matches[0]["id"], **(_pick(view.get("account"), ACCOUNT_FIELDS) or {})},
             "contacts": [_pick(c, ("id", "name", "title", "language")) for c in view.get("contacts", [])],
             "deals": [_pick(d, DEAL_FIELDS) for d in view.get("deals", [])],
-            "activities": [_pick(a, ("kind", "summary", "occurred_at", "due_at")) for a in view.get("activities", [])],
-            "leads": [_pick(x, LEAD_FIELDS) for x in view.get("leads", [])]}, decision)})
+            "activities": [_pick(a, ACTIVITY_FIELDS) for a in view.get("activities", [])],
+            "leads": [_pick(x, LEAD_FIELDS) for x in view.get("leads", [])]}, decision),
+            "withheld": sorted(decision.masked)})
 
     customer_360.metadata = {"purpose": "service", "roles": ["customer", "rep", "admin"],
                              "data_categories": ["contact_details", "company_profile", "purchase_history"],

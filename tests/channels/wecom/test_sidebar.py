@@ -174,6 +174,26 @@ def test_sidebar_does_not_show_a_frozen_customer(wecom_client, wecom_container, 
     assert "wang.lei" not in r.text and "138 5712" not in r.text and "杭州云帆物流" not in r.text
 
 
+def test_the_sidebar_and_the_customer_360_tool_show_a_rep_the_same_for_the_same_decision(wecom_client,
+                                                                                         wecom_container, fake_wecom):
+    from types import SimpleNamespace
+
+    from tools.crm.tools import crm_tools
+
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    c.consents.revoke("con-002", "service", by="admin:test", reason="narrowed for the test")
+    c.consents.grant("con-002", "service", ["contact_details", "conversation_content"], ["wecom"],
+                     source="test", recorded_by="admin:test")
+    [tool] = [t for t in crm_tools(c.crm, policy=c.policy) if t.name == "customer_360"]
+    runtime = SimpleNamespace(context=SimpleNamespace(persona="rep", rep_id="rep-002", contact_id=None,
+                                                      channel="wecom"), state={})
+    by_tool = json.loads(tool.func(runtime, contact_id="con-002"))
+    r = _customer(wecom_client, auth)
+    assert r.status_code == 200 and by_tool.pop("found") is True
+    assert r.json()["view"] == by_tool
+    assert by_tool["withheld"] == ["company_profile", "purchase_history"] and by_tool["deals"] == "[withheld: no consent]"
+
+
 def test_jsapi_signature_matches_the_documented_example():
     # the worked example in the JS-SDK signature appendix (WeChat's, which WeCom's JS-SDK doc follows)
     ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"

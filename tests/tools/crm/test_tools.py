@@ -224,3 +224,42 @@ def test_rep_draft_script_is_grounded_cited_and_marked_draft(seeded_container):
     assert "Consumer goods" in price["customer_context"]
     assert intro["stage"] == "introduction" and "Northwind Robotics" in intro["talk_track"][0]
     assert bad["draft"] is False and "stage must be one of" in bad["reason"]
+
+
+# -- the tools' own masking, without the consent middleware --------------------------------------------
+
+def _direct(c, **context):  # noqa: ANN001, ANN003, ANN202
+    """customer_360 called as a function: no runner, no middleware re-masking what it returns."""
+    [tool] = [t for t in crm_tools(c.crm, policy=c.policy) if t.name == "customer_360"]
+    runtime = SimpleNamespace(context=SimpleNamespace(**{"contact_id": None, "rep_id": None, **context}), state={})
+    return lambda **args: tool.func(runtime, **args)
+
+
+def _narrow_service(c, categories, channels=("wecom", "web")):  # noqa: ANN001, ANN202
+    c.consents.revoke("con-002", "service", by="admin:test", reason="narrowed for the test")
+    c.consents.grant("con-002", "service", list(categories), list(channels), source="test", recorded_by="admin:test")
+
+
+def test_customer_360_withholds_nested_fields_itself_without_the_middleware(db_container):
+    c = db_container
+    _narrow_service(c, ["company_profile", "purchase_history", "conversation_content"])  # no contact details
+    raw = _direct(c, persona="rep", rep_id="rep-002", channel="slack")(contact_id="con-002")
+    view = json.loads(raw)
+    assert view["found"] is True and "wang.lei" not in raw and "138 5712" not in raw
+    assert all(view["contact"][k] == "[withheld: no consent]" for k in ("name", "title", "email", "phone"))
+    assert view["withheld"] == ["contact_details"]
+    assert view["contact"]["id"] == "con-002" and view["account"]["industry"] == "Logistics"
+    assert view["deals"] and all(d["stage"] == "won" for d in view["deals"]), "what the consent covers is shown"
+
+
+def test_customer_360_gives_a_customer_only_what_their_consent_covers_without_the_middleware(db_container):
+    c = db_container
+    _narrow_service(c, ["contact_details", "purchase_history"], channels=["web"])
+    own = _direct(c, persona="customer", contact_id="con-002", channel="web")
+    view = json.loads(own())
+    assert view["found"] is True and view["contact"]["name"] == "王磊" and view["products"]
+    assert view["account"]["industry"] == "[withheld: no consent]" and view["contact"]["region"] == \
+        "[withheld: no consent]", "company profile is not covered"
+    # on a channel their consent does not cover, nothing
+    refused = json.loads(_direct(c, persona="customer", contact_id="con-002", channel="wecom")())
+    assert refused["refused"] is True and "王磊" not in json.dumps(refused, ensure_ascii=False)
