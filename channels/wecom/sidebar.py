@@ -1,7 +1,10 @@
 """The chat-toolbar sidebar (聊天工具栏): an H5 page next to a customer chat, and its API.
 
 The page signs in with the OAuth `code` WeCom appends to its URL; every API call carries the signed
-session we issue. A rep only sees customers who have added *them* (externalcontact/get follow_user).
+session we issue. A rep only gets anywhere with customers who have added *them* (externalcontact/get
+follow_user); then, for a customer in the CRM, the consent policy decides as for the agent's tools: the
+rep's accounts and territories, a contact frozen by a data-subject request, and the contact's service
+consent for what the call uses (VIEW_CATEGORIES, SUGGEST_CATEGORIES, SEND_CATEGORIES).
 What the rep sends to the chat passes the verification policy first; held drafts go to review instead.
 """
 
@@ -39,6 +42,12 @@ JS_APIS = ["getCurExternalContact", "sendChatMessage", "getContext"]
 # conversation_content for the activities it shows (the page lists their summaries)
 VIEW_PURPOSE = "service"
 VIEW_CATEGORIES = ("contact_details", "company_profile", "purchase_history", "conversation_content")
+# /suggest sends the customer's recent messages to the agent; /send-check is about a text going to the
+# customer's chat, their WeCom identity (the outbound check's category); /ask carries nothing of the
+# customer's (the agent's tools check what they look up), so only scope and a frozen contact are checked
+SUGGEST_CATEGORIES = ("conversation_content",)
+SEND_CATEGORIES = ("contact_details",)
+ASK_CATEGORIES: tuple[str, ...] = ()
 CITE = re.compile(r"\s*\[\d+\]")
 LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.、)])\s*")
 
@@ -220,8 +229,9 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
 
     @router.post("/suggest")
     def suggest(body: SuggestIn, who: RepSession = Depends(rep_session)) -> dict[str, Any]:
-        """Suggested replies and a talk track for this customer, from the agent (rep persona)."""
-        profile = followed(who, body.external_userid)
+        """Suggested replies and a talk track for this customer, from the agent (rep persona). The customer's
+        recent messages go to the agent only if the policy lets this rep use them."""
+        profile, _, _ = decided(who, body.external_userid, SUGGEST_CATEGORIES)
         recent = [m.text for m in deps.conversations.messages(conversation_id("wecom", body.external_userid))
                   if m.role == "customer"][-3:]
         words = PROMPTS[body.lang]
@@ -234,13 +244,13 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
     def ask(body: AskIn, who: RepSession = Depends(rep_session)) -> dict[str, Any]:
         """A free-form question from the rep to the agent."""
         if body.external_userid:
-            followed(who, body.external_userid)
+            decided(who, body.external_userid, ASK_CATEGORIES)
         return _reply(_ask(who, body.external_userid, body.text))
 
     @router.post("/send-check")
     def send_check(body: SendCheckIn, who: RepSession = Depends(rep_session)) -> dict[str, Any]:
         """May this text go to the customer's chat as it is? If not, it waits for a reviewer instead."""
-        followed(who, body.external_userid)
+        _, contact, _ = decided(who, body.external_userid, SEND_CATEGORIES)
         evidence = ""
         if body.source_message_id is not None:
             sidebar_convo = conversation_id("wecom-sb", f"{who.rep_id}.{body.external_userid}")
@@ -251,7 +261,6 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
         verdict = review_reasons(body.text, evidence=evidence, persona="customer")
         if not verdict.needs_review:
             return {"allowed": True, "reasons": []}
-        contact = deps.crm.contact_by_channel("wecom", body.external_userid)
         review_id = deps.hold_for_review(conversation_id=conversation_id("wecom", body.external_userid),
                                          draft=body.text, reasons=verdict.reasons,
                                          contact_id=contact["id"] if contact else None, channel="wecom")

@@ -174,6 +174,88 @@ def test_sidebar_does_not_show_a_frozen_customer(wecom_client, wecom_container, 
     assert "wang.lei" not in r.text and "138 5712" not in r.text and "杭州云帆物流" not in r.text
 
 
+THE_CUSTOMER_SAID = "我们下个月要把团队扩到两百人，预算还没批"
+
+
+def _customer_said(c, text=THE_CUSTOMER_SAID, external=CUSTOMER):  # noqa: ANN001, ANN202
+    cid = f"wecom-{external}"
+    c.conversations.ensure(cid, channel="wecom", persona="customer", channel_user_id=external)
+    c.conversations.add_message(cid, "customer", text)
+
+
+def _model_saw(c, text) -> bool:  # noqa: ANN001
+    return any(text in str(m.content) for call in c.model.chat.calls for m in call)
+
+
+def _post(client, auth, path, **body):  # noqa: ANN001, ANN003, ANN202
+    return client.post(f"/wecom/sidebar/{path}", headers=auth, json=body)
+
+
+def test_sidebar_suggest_sends_the_customers_messages_only_when_the_policy_allows(wecom_client, wecom_container,
+                                                                                  fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    _customer_said(c)
+    # allowed: con-002 is rep-002's, and the service consent covers conversation content
+    c.model.chat.script.append("- 好的，我们为您准备两百人的方案。")
+    r = _post(wecom_client, auth, "suggest", external_userid=CUSTOMER)
+    assert r.status_code == 200, r.text
+    assert _model_saw(c, THE_CUSTOMER_SAID)
+    c.model.chat.calls.clear()
+    # the service consent no longer covers conversation content: the messages stay where they are
+    c.consents.revoke("con-002", "service", by="admin:test", reason="narrowed for the test")
+    c.consents.grant("con-002", "service", ["contact_details", "company_profile", "purchase_history"], ["wecom"],
+                     source="test", recorded_by="admin:test")
+    r = _post(wecom_client, auth, "suggest", external_userid=CUSTOMER)
+    assert r.status_code == 403 and "conversation_content" in r.json()["error"]["message"]
+    assert c.model.chat.calls == [], "nothing went to the agent"
+    # frozen by an erasure request: nothing may use them
+    c.dsr.open(kind="erase", contact_id="con-002", source="test", requested_by="admin:test")
+    r = _post(wecom_client, auth, "suggest", external_userid=CUSTOMER)
+    assert r.status_code == 403 and "frozen" in r.json()["error"]["message"]
+    assert c.model.chat.calls == [] and THE_CUSTOMER_SAID not in r.text
+    [entry] = [e for e in c.audit.entries(action="policy.decide") if e.detail.get("categories") == [
+        "conversation_content"] and "frozen" in e.detail["reason"]]
+    assert entry.actor == "rep:rep-002" and entry.subject == "contact:con-002" and entry.purpose == "service"
+
+
+def test_sidebar_ask_and_send_check_refuse_a_frozen_customer(wecom_client, wecom_container, fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    c.dsr.open(kind="erase", contact_id="con-002", source="test", requested_by="admin:test")
+    asked = _post(wecom_client, auth, "ask", external_userid=CUSTOMER, text="What did they buy last year?")
+    assert asked.status_code == 403 and "frozen" in asked.json()["error"]["message"]
+    held = _post(wecom_client, auth, "send-check", external_userid=CUSTOMER,
+                 text="I can give you 30% off if you sign today.")
+    assert held.status_code == 403 and "frozen" in held.json()["error"]["message"]
+    assert c.model.chat.calls == [] and c.queue.pending() == [], "no agent turn, no review item about them"
+    # a question about no customer in particular is still answered
+    c.model.chat.script.append("Pro is the edition with SSO.")
+    general = _post(wecom_client, auth, "ask", text="Which edition has SSO?")
+    assert general.status_code == 200 and "SSO" in general.json()["text"]
+
+
+def test_sidebar_ask_suggest_and_send_check_refuse_a_customer_outside_the_reps_scope(wecom_client, wecom_container,
+                                                                                     fake_wecom):
+    c = wecom_container
+    # Sarah (con-001) is on rep-001's NA account; she added rep-002 on WeCom, which is no right to her record
+    _set_contact(c.engine, "con-001", wecom_external_userid="wmSARAH00001")
+    fake_wecom.add_contact("wmSARAH00001", "Sarah", [REP_USERID])
+    _customer_said(c, "Can we move our renewal to March?", external="wmSARAH00001")
+    auth = _session(wecom_client, fake_wecom)
+    for path, body in (("suggest", {}), ("ask", {"text": "What is her renewal date?"}),
+                       ("send-check", {"text": "I can give you 30% off if you sign today."})):
+        r = _post(wecom_client, auth, path, external_userid="wmSARAH00001", **body)
+        assert r.status_code == 403 and "outside rep rep-002" in r.json()["error"]["message"], (path, r.text)
+    assert c.model.chat.calls == [] and c.queue.pending() == []
+    assert not _model_saw(c, "renewal to March")
+
+
+def test_sidebar_send_check_refuses_a_customer_without_service_consent(wecom_client, wecom_container, fake_wecom):
+    c, auth = wecom_container, _session(wecom_client, fake_wecom)
+    c.consents.revoke("con-002", "service", by="admin:test", reason="withdrawn for the test")
+    r = _post(wecom_client, auth, "send-check", external_userid=CUSTOMER, text="Thanks, here is the whitepaper.")
+    assert r.status_code == 403 and "service" in r.json()["error"]["message"]
+
+
 def test_the_sidebar_and_the_customer_360_tool_show_a_rep_the_same_for_the_same_decision(wecom_client,
                                                                                          wecom_container, fake_wecom):
     from types import SimpleNamespace
