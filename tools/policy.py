@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
 
 PURPOSES = ("service", "sales_followup", "marketing", "profiling", "case_learning", "third_party")
@@ -64,6 +65,21 @@ def mask(record: Mapping[str, Any], decision: Decision) -> dict[str, Any]:
     """The record with every field whose category the decision masks replaced by a marker."""
     return {k: ("[withheld: no consent]" if FIELD_CATEGORIES.get(k) in decision.masked else v)
             for k, v in record.items()}
+
+
+def withhold(value: Any, decision: Decision) -> Any:  # noqa: ANN401 - JSON
+    """`value` (dicts, lists and scalars, as a tool returns them) with every field of a category the decision
+    masks replaced by the marker at every depth: a masked key hides its whole value, and the records nested
+    in other records and in lists are masked the same way (a contact's email inside `contact`, a deal's
+    amount inside `deals`). Dates and times become ISO strings. Tools apply it to what they return; the
+    consent middleware applies it again to every tool's JSON result (applying it twice changes nothing)."""
+    if isinstance(value, Mapping):
+        return {str(k): withhold(v, decision) for k, v in mask(value, decision).items()}
+    if isinstance(value, list | tuple):
+        return [withhold(v, decision) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
 
 
 def actor_for(persona: str, *, contact_id: str | None, rep_id: str | None, channel: str = "web") -> Actor:

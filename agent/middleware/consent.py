@@ -24,8 +24,7 @@ from langchain_core.tools import BaseTool
 from agent.context import TurnContext
 from guardrails.audit import AuditLog
 from guardrails.consent.policy import ConsentPolicy, actor_label, trace_decisions
-from tools.crm.tools import withhold
-from tools.policy import Actor, Decision
+from tools.policy import Actor, Decision, withhold
 
 
 def actor_of(ctx: TurnContext) -> Actor:

@@ -33,15 +33,11 @@ from channels.wecom.handler import conversation_id
 from channels.wecom.session import RepSession, SessionSigner
 from guardrails.verification.policy import review_reasons
 from tools.crm.store import CrmStore
-from tools.crm.tools import rep_customer_view
+from tools.crm.tools import VIEW_CATEGORIES, VIEW_PURPOSE, rep_customer_view
 from tools.policy import DataPolicy, Decision, actor_for
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 JS_APIS = ["getCurExternalContact", "sendChatMessage", "getContext"]
-# What the customer view is for and what it holds: the customer_360 tool's purpose and categories, plus
-# conversation_content for the activities it shows (the page lists their summaries)
-VIEW_PURPOSE = "service"
-VIEW_CATEGORIES = ("contact_details", "company_profile", "purchase_history", "conversation_content")
 # /suggest sends the customer's recent messages to the agent; /send-check is about a text going to the
 # customer's chat, their WeCom identity (the outbound check's category); /ask carries nothing of the
 # customer's (the agent's tools check what they look up), so only scope and a frozen contact are checked

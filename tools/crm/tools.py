@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 # ToolRuntime[Any]: the turn context is ours (agent.context.TurnContext, a layer above); typed as None, as the
@@ -29,7 +29,7 @@ from tools.crm.when import due_from
 from tools.leads.qualification import Qualifier
 from tools.leads.service import LeadService
 from tools.leads.text import OWN_DATA_CUE, PERSON_CUE, SALES_CUE
-from tools.policy import Actor, DataPolicy, Decision, actor_for, mask
+from tools.policy import Actor, DataPolicy, Decision, actor_for, withhold
 from tools.sqlbase import utcnow
 
 CUSTOMER_FIELDS = ("name", "title", "language", "region")
@@ -40,6 +40,10 @@ ACTIVITY_FIELDS = ("kind", "summary", "occurred_at", "due_at")
 LEAD_FIELDS = ("id", "status", "product_line", "language", "region", "estimated_value", "assigned_rep_id",
                "unassigned_reason")
 STAFF = ["rep", "admin"]
+# what a customer's 360 view is for and what it holds (activity summaries are conversation content): the
+# customer_360 tool and the WeCom sidebar's customer view ask the policy for exactly this
+VIEW_PURPOSE = "service"
+VIEW_CATEGORIES = ("contact_details", "company_profile", "purchase_history", "conversation_content")
 PROFILING = ["company_profile", "purchase_history", "social_behavioural"]
 # (text, k) -> similar won cases: retrieval hits (objects with .text, .source, .chunk_id), which are added to
 # the turn's numbered sources so the reply's [n] citations point at them; or dicts with those keys
@@ -49,21 +53,6 @@ Handoff = Callable[[str, str], Any]  # (conversation_id, reason)
 
 def _pick(row: Mapping[str, Any] | None, fields: tuple[str, ...]) -> dict[str, Any] | None:
     return {k: row[k] for k in fields if k in row} if row else None
-
-
-def withhold(value: Any, decision: Decision) -> Any:  # noqa: ANN401 - JSON
-    """`value` (dicts, lists and scalars, as a tool returns them) with every field of a category the decision
-    masks replaced by the marker at every depth: a masked key hides its whole value, and the records nested
-    in other records and in lists are masked the same way (a contact's email inside `contact`, a deal's
-    amount inside `deals`). Dates and times become ISO strings. Tools apply it to what they return; the
-    consent middleware applies it again to every tool's JSON result (applying it twice changes nothing)."""
-    if isinstance(value, Mapping):
-        return {str(k): withhold(v, decision) for k, v in mask(value, decision).items()}
-    if isinstance(value, list | tuple):
-        return [withhold(v, decision) for v in value]
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
 
 
 def rep_customer_view(view: Customer360, decision: Decision) -> dict[str, Any]:
@@ -157,13 +146,13 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         """The customer in this conversation (customers), or a contact by id or an account by name (reps):
         profile, products, deals, recent activities and leads."""
         ctx, actor = runtime.context, _actor(runtime)
-        categories = ["contact_details", "company_profile", "purchase_history"]
+        categories = list(VIEW_CATEGORIES)
         if ctx.persona == "customer":
             # A customer can only ever see their own record, whatever the model asks for.
             view = store.customer_360(ctx.contact_id) if ctx.contact_id else None
             if view is None:
                 return _json({"found": False, "reason": "this visitor is not a known customer"})
-            decision = check(actor, contact_id=ctx.contact_id, account_id=None, purpose="service",
+            decision = check(actor, contact_id=ctx.contact_id, account_id=None, purpose=VIEW_PURPOSE,
                              categories=categories)
             if not decision.allowed:
                 return _refused(decision.reason, decision)
@@ -174,7 +163,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             view = store.customer_360(contact_id.strip())
             if view is None:
                 return _json({"found": False, "reason": "no such contact"})
-            decision = check(actor, contact_id=contact_id.strip(), account_id=None, purpose="service",
+            decision = check(actor, contact_id=contact_id.strip(), account_id=None, purpose=VIEW_PURPOSE,
                              categories=categories)
             if not decision.allowed:
                 return _refused(decision.reason, decision)
@@ -183,7 +172,7 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         if not matches:
             return _json({"found": False, "reason": "name a contact id or an account name"})
         view = store.account_360(matches[0]["id"]) or {}
-        decision = check(actor, contact_id=None, account_id=matches[0]["id"], purpose="service",
+        decision = check(actor, contact_id=None, account_id=matches[0]["id"], purpose=VIEW_PURPOSE,
                          categories=categories)
         if not decision.allowed or policy is None:
             return _refused(decision.reason or "no consent policy is configured to check this access", decision)
@@ -195,8 +184,8 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             "leads": [_pick(x, LEAD_FIELDS) for x in view.get("leads", [])]}, decision),
             "withheld": sorted(decision.masked)})
 
-    customer_360.metadata = {"purpose": "service", "roles": ["customer", "rep", "admin"],
-                             "data_categories": ["contact_details", "company_profile", "purchase_history"],
+    customer_360.metadata = {"purpose": VIEW_PURPOSE, "roles": ["customer", "rep", "admin"],
+                             "data_categories": list(VIEW_CATEGORIES),
                              "customer_cue": OWN_DATA_CUE}
 
     # -- search_accounts --------------------------------------------------------------------------

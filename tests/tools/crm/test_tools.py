@@ -252,6 +252,18 @@ def test_customer_360_withholds_nested_fields_itself_without_the_middleware(db_c
     assert view["deals"] and all(d["stage"] == "won" for d in view["deals"]), "what the consent covers is shown"
 
 
+def test_customer_360_withholds_activity_summaries_without_conversation_consent(db_container):
+    """Activity summaries are conversation content: the tool asks for that category and withholds them."""
+    c = db_container
+    _narrow_service(c, ["contact_details", "company_profile", "purchase_history"])  # no conversation content
+    view = json.loads(_direct(c, persona="rep", rep_id="rep-002", channel="slack")(contact_id="con-002"))
+    assert view["found"] is True and view["contact"]["name"] == "王磊"
+    assert view["activities"] == "[withheld: no consent]" and view["withheld"] == ["conversation_content"]
+    _narrow_service(c, ["contact_details", "company_profile", "purchase_history", "conversation_content"])
+    shown = json.loads(_direct(c, persona="rep", rep_id="rep-002", channel="slack")(contact_id="con-002"))
+    assert shown["activities"] and shown["activities"] != "[withheld: no consent]" and shown["withheld"] == []
+
+
 def test_customer_360_gives_a_customer_only_what_their_consent_covers_without_the_middleware(db_container):
     c = db_container
     _narrow_service(c, ["contact_details", "purchase_history"], channels=["web"])
