@@ -16,17 +16,22 @@ OwnerOf = Callable[[str, str], str]  # (value, entity type) -> owner
 
 BLOCK_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
 LINE_BREAK = re.compile(r"\n+")
+# a source's number at the start of a composed line ("[2] Pricing — Editions"): the same source comes back
+# under another number in another turn, so the line is looked up without it (the marker holds no PII)
+SOURCE_NUMBER = re.compile(r"\[\d{1,3}\] ")
 
 
 def scan_any_length(scanner: PiiScanner, text: str, by_line: bool = False) -> list[PiiSpan]:
     """Scan text of any size, one blank-line-separated block at a time (no name, number or address spans a
     blank line), or one line at a time (`by_line`, for composed documents: a system prompt's template and
-    its sources, whose excerpts are lines and sentences of chunks). The scanner remembers what it scanned
-    by digest, so a new prompt analyses only its new blocks or lines. A piece over the scan limit is
+    its sources, whose excerpts are lines and sentences of chunks; a source's leading number is left out).
+    The scanner remembers what it scanned by digest, so a new prompt analyses only its new blocks or lines. A piece over the scan limit is
     scanned in line-aligned windows."""
     spans, start = [], 0
     for brk in [*(LINE_BREAK if by_line else BLOCK_BREAK).finditer(text), None]:
         end = brk.start() if brk else len(text)
+        if by_line and (marker := SOURCE_NUMBER.match(text, start, end)):
+            start = marker.end()
         spans += [PiiSpan(s.start + start, s.end + start, s.type, s.score)
                   for s in _scan_windows(scanner, text[start:end])]
         start = brk.end() if brk else end

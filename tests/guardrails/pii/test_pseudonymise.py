@@ -42,3 +42,20 @@ def test_documents_are_scanned_line_by_line_so_a_new_excerpt_of_known_lines_cost
         del scanner._scan
     assert [excerpt[s.start:s.end] for s in spans] == ["desk.north@example.net"]
     assert not any(line in text for text in analysed for line in chunk)  # known lines were not analysed again
+
+
+def test_a_sources_number_is_left_out_of_the_lookup_so_the_same_header_under_another_number_is_known():
+    scanner = get_scanner()
+    header = "Support desk — Contact Grace Okafor at grace.okafor@example.com"
+    first = scan_any_length(scanner, f"[1] {header}\nOpen 9 to 5.", by_line=True)
+    text = f"Sources:\n[2] {header}\nOpen 9 to 5."
+    analysed: list[str] = []
+    inner = scanner._scan
+    scanner._scan = lambda t, lang: analysed.append(t) or inner(t, lang)  # noqa: SLF001
+    try:
+        spans = scan_any_length(scanner, text, by_line=True)
+    finally:
+        del scanner._scan
+    assert {s.type for s in first} >= {"EMAIL_ADDRESS"}
+    assert "grace.okafor@example.com" in [text[s.start:s.end] for s in spans]  # offsets are in the whole text
+    assert not any(header in t for t in analysed), "the header was seen under [1]: not analysed again as [2]"
