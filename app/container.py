@@ -190,7 +190,7 @@ class Container:
     def embedder(self) -> Embedder:
         s = self.settings
         return make_embedder(s.embedding_provider, s.embedding_model, s.embedding_base_url,
-                             s.embedding_api_key.get_secret_value(), redact=lambda text: redact(text, get_scanner()))
+                             s.embedding_api_key.get_secret_value(), redact=redact)
 
     @functools.cached_property
     def chroma(self):  # noqa: ANN201 - chromadb client
@@ -309,7 +309,7 @@ class Container:
         by the PII guardrails first; drop what is no longer allowed. Run at seed time and by the worker."""
         from retrieval.cases import sync_case_knowledge
 
-        return sync_case_knowledge(self.kb, self.crm, anonymise=lambda text: redact(text, get_scanner()),
+        return sync_case_knowledge(self.kb, self.crm, anonymise=redact,
                                    allowed=self.policy.case_learning_allowed)
 
     @functools.cached_property

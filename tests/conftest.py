@@ -125,7 +125,9 @@ def chat_client(app):  # noqa: ANN001, ANN201
     in_path = re.compile(r"/v1/conversations/([^/?]+)")
 
     class ChatClient(TestClient):
-        keys: dict[str, str] = {}
+        def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+            super().__init__(*args, **kwargs)
+            self.keys: dict[str, str] = {}
 
         def send(self, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
             cid = m.group(1) if (m := in_path.search(request.url.path)) else None
@@ -138,9 +140,7 @@ def chat_client(app):  # noqa: ANN001, ANN201
                 self.keys[cid] = response.headers[KEY_HEADER]
             return response
 
-    tc = ChatClient(app)
-    tc.keys = {}
-    return tc
+    return ChatClient(app)
 
 
 @pytest.fixture

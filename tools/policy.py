@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 PURPOSES = ("service", "sales_followup", "marketing", "profiling", "case_learning", "third_party")
@@ -77,7 +77,7 @@ def withhold(value: Any, decision: Decision) -> Any:  # noqa: ANN401 - JSON
         return {str(k): withhold(v, decision) for k, v in mask(value, decision).items()}
     if isinstance(value, list | tuple):
         return [withhold(v, decision) for v in value]
-    if isinstance(value, date | datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     return value
 

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from guardrails.pii.engine import PiiScanner, get_scanner
 from guardrails.pii.pseudonymise import redact
 
-__all__ = ["PiiRedactingFilter", "install_log_redaction", "redact", "uninstall_log_redaction"]
-
 WITHHELD = "[log message withheld: PII redaction failed]"
 
 

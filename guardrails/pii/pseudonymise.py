@@ -25,8 +25,8 @@ def scan_any_length(scanner: PiiScanner, text: str, by_line: bool = False) -> li
     """Scan text of any size, one blank-line-separated block at a time (no name, number or address spans a
     blank line), or one line at a time (`by_line`, for composed documents: a system prompt's template and
     its sources, whose excerpts are lines and sentences of chunks; a source's leading number is left out).
-    The scanner remembers what it scanned by digest, so a new prompt analyses only its new blocks or lines. A piece over the scan limit is
-    scanned in line-aligned windows."""
+    The scanner remembers what it scanned by digest, so a new prompt analyses only its new blocks or lines.
+    A piece over the scan limit is scanned in line-aligned windows."""
     spans, start = [], 0
     for brk in [*(LINE_BREAK if by_line else BLOCK_BREAK).finditer(text), None]:
         end = brk.start() if brk else len(text)
