@@ -18,6 +18,7 @@ class TurnContext:
     contact_id: str | None = None
     rep_id: str | None = None
     inbound_text: str = ""  # the message this turn answers (verification rules read it)
+    tools: frozenset[str] | None = None  # the only tools this turn may call (Inbound.tools); None: the persona's
     # sources numbered for the prompt; tool calls append to it so citations can point at them
     sources: list[Hit] = field(default_factory=list)
     tool_log: list[dict[str, Any]] = field(default_factory=list)

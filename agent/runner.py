@@ -59,6 +59,10 @@ DURABILITY = "exit"
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 
 
+class ConversationMismatch(PermissionError):
+    """A turn for a conversation that belongs to another persona or channel."""
+
+
 @dataclass
 class RunnerConfig:
     company: str = "Lumen Analytics"
@@ -105,17 +109,26 @@ class Runner:
         text = inbound.text.strip()
         convo = self.conversations.ensure(inbound.conversation_id, channel=inbound.channel, persona=inbound.persona,
                                           channel_user_id=inbound.channel_user_id)
-        contact_id = convo.contact_id
+        if (convo.persona, convo.channel) != (inbound.persona, inbound.channel):
+            # the turn would run with the stored persona's tools, scope and documents (a customer in a rep's
+            # thread gets rep tools): refused before anything is stored; channels keep their ids apart
+            raise ConversationMismatch(f"conversation {convo.id!r} belongs to a {convo.persona} on {convo.channel}, "
+                                       f"not to a {inbound.persona} on {inbound.channel}")
+        # In a thread several people can write (a Slack Connect channel): the conversation's contact is the
+        # one who started it, and anyone else speaks as themselves, never as that contact.
+        own = not inbound.channel_user_id or convo.channel_user_id in (None, "", inbound.channel_user_id)
+        contact_id = convo.contact_id if own else None
         if contact_id is None and inbound.persona == "customer" and inbound.channel_user_id:
             contact = self.crm.contact_by_channel(inbound.channel, inbound.channel_user_id)
             contact_id = contact["id"] if contact else None
         language = detect_language(text)
         self.conversations.add_message(convo.id, "rep" if inbound.persona == "rep" else "customer", text,
                                        channel_message_id=inbound.channel_message_id)
-        if (convo.language, convo.contact_id) != (language, contact_id):
-            self.conversations.update(convo.id, language=language, contact_id=contact_id)
+        if (convo.language, convo.contact_id) != (language, contact_id if own else convo.contact_id):
+            self.conversations.update(convo.id, language=language, contact_id=contact_id if own else convo.contact_id)
         ctx = TurnContext(conversation_id=convo.id, persona=convo.persona, channel=convo.channel,
-                          language=language, contact_id=contact_id, rep_id=convo.rep_id, inbound_text=text)
+                          language=language, contact_id=contact_id, rep_id=convo.rep_id, inbound_text=text,
+                          tools=None if inbound.tools is None else frozenset(inbound.tools))
         # Always retrieve first: small models rarely ask for it, and grounded answers need it.
         ctx.add_sources(self.kb.searcher(ctx.audience).search(text, k=self.retrieval_k))
         return ctx, {"messages": [HumanMessage(text)]}

@@ -14,6 +14,9 @@ class Inbound:
     persona: str = "customer"  # customer | rep
     channel_user_id: str = ""
     channel_message_id: str | None = None
+    # Only these tools this turn (None: every tool the persona may call). A flow that hands the agent other
+    # people's words to work from (a customer's messages in a rep's sidebar) gets read-only tools.
+    tools: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -81,7 +81,11 @@ class ConsentGuard(AgentMiddleware):
         categories = [str(c) for c in meta.get("data_categories") or []]
         args = call.get("args") if isinstance(call.get("args"), dict) else {}
         contact, account = _targets(actor, ctx, args)
-        decision = self.policy.may_call(actor, tool=call["name"], purpose=purpose, roles=meta.get("roles"))
+        if ctx.tools is not None and call["name"] not in ctx.tools:
+            decision = Decision(False, reason=f"{call['name']} is not available here: this request may only use "
+                                              f"{', '.join(sorted(ctx.tools)) or 'no tools'}")
+        else:
+            decision = self.policy.may_call(actor, tool=call["name"], purpose=purpose, roles=meta.get("roles"))
         if decision.allowed and purpose and categories and (contact or account or actor.role == "customer"):
             decision = self.policy.decide(actor, contact_id=contact, purpose=purpose, categories=categories,
                                           account_id=account)
@@ -106,11 +110,13 @@ class ConsentGuard(AgentMiddleware):
         return "error" if getattr(result, "status", "") == "error" else "ok"
 
     def _visible(self, request: ModelRequest) -> ModelRequest:
-        """The model is shown only the tools this turn's actor may call."""
-        actor = actor_of(request.runtime.context)
-        tools = [t for t in request.tools if not isinstance(t, BaseTool) or self.policy.callable_by(
-            actor, tool=t.name, purpose=str((t.metadata or {}).get("purpose") or ""),
-            roles=(t.metadata or {}).get("roles")).allowed]
+        """The model is shown only the tools this turn's actor may call (and the turn allows)."""
+        ctx: TurnContext = request.runtime.context
+        actor = actor_of(ctx)
+        tools = [t for t in request.tools if not isinstance(t, BaseTool) or (
+            (ctx.tools is None or t.name in ctx.tools) and self.policy.callable_by(
+                actor, tool=t.name, purpose=str((t.metadata or {}).get("purpose") or ""),
+                roles=(t.metadata or {}).get("roles")).allowed)]
         return request if len(tools) == len(request.tools) else request.override(tools=tools)
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:  # noqa: ANN401

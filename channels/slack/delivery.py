@@ -51,6 +51,11 @@ class SlackAdapter:
         try:
             first_ts = ""
             for msg in reply_messages(text, list(message.payload.get("citations") or [])):
+                if thread.user:  # a private conversation inside a shared thread: only its person may see it
+                    r = self.client.chat_postEphemeral(channel=thread.channel, user=thread.user,
+                                                       thread_ts=thread.thread_ts, **msg)
+                    first_ts = first_ts or r["message_ts"]
+                    continue
                 r = self.client.chat_postMessage(channel=thread.channel, thread_ts=thread.thread_ts,
                                                  unfurl_links=False, unfurl_media=False, **msg)
                 first_ts = first_ts or r["ts"]

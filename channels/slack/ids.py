@@ -17,7 +17,7 @@ class Thread:
     team_id: str
     channel: str
     thread_ts: str
-    user: str | None = None  # set for a rep's private side-conversation inside a shared channel
+    user: str | None = None  # a private conversation inside a shared thread (answered ephemerally to this user)
 
     @property
     def conversation_id(self) -> str:

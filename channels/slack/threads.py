@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import re
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -119,6 +120,9 @@ class ThreadHandlers:
         if not await self._fits(target, text):
             return
         thread = Thread(home_team(body), channel, thread_ts, user if ephemeral else None)
+        if not ephemeral and not await self._owns(thread, "rep", user):
+            # someone else's thread with the bot (a customer's, another rep's): this rep gets a private one
+            thread, target = Thread(thread.team_id, channel, thread_ts, user), replace(target, ephemeral=True)
         inbound = Inbound(thread.conversation_id, text, channel="slack", persona="rep", channel_user_id=user,
                           channel_message_id=event.get("client_msg_id") or event.get("ts"))
         if in_agent_thread and await asyncio.to_thread(self.conversations.get, thread.conversation_id) is None:
@@ -143,10 +147,21 @@ class ThreadHandlers:
         if not await self._fits(target, text):
             return
         thread = Thread(home_team(body), event["channel"], thread_ts)
+        if not await self._owns(thread, "customer"):
+            # a rep's thread with the bot from before the channel was shared: its conversation runs with rep
+            # tools and internal documents, so the customer is answered in a private conversation of their own
+            thread, target = Thread(thread.team_id, event["channel"], thread_ts, event["user"]), \
+                replace(target, ephemeral=True)
         inbound = Inbound(thread.conversation_id, text, channel="slack", persona="customer",
                           channel_user_id=event["user"],
                           channel_message_id=event.get("client_msg_id") or event.get("ts"))
         await self.turns.answer(inbound, target)
+
+    async def _owns(self, thread: Thread, persona: str, user: str | None = None) -> bool:
+        """Whether a turn of `persona` (and, for a rep, of `user`) may join the thread's shared conversation:
+        it is new, or it is that persona's (and that rep's: a rep's conversation runs in their scope)."""
+        convo = await asyncio.to_thread(self.conversations.get, thread.conversation_id)
+        return convo is None or (convo.persona == persona and (user is None or convo.channel_user_id == user))
 
     async def _fits(self, target: Target, text: str) -> bool:
         limit = self.config.max_message_chars

@@ -42,6 +42,9 @@ JS_APIS = ["getCurExternalContact", "sendChatMessage", "getContext"]
 # customer's chat, their WeCom identity (the outbound check's category); /ask carries nothing of the
 # customer's (the agent's tools check what they look up), so only scope and a frozen contact are checked
 SUGGEST_CATEGORIES = ("conversation_content",)
+# /suggest puts the customer's own words into the rep's request: text the customer controls must not be able
+# to make the agent write to the CRM, route or hand over in the rep's name, so that turn only reads
+SUGGEST_TOOLS = ("customer_360", "search_accounts", "search_knowledge", "draft_script")
 SEND_CATEGORIES = ("contact_details",)
 ASK_CATEGORIES: tuple[str, ...] = ()
 CITE = re.compile(r"\s*\[\d+\]")
@@ -218,10 +221,15 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
                                                       "corp_name": wecom.get("corp_name", "")},
                 "view": rep_customer_view(view, decision) if view and decision else None, "consent": consent}
 
-    def _ask(who: RepSession, external_userid: str, text: str) -> Reply:
+    def _ask(who: RepSession, external_userid: str, text: str, tools: tuple[str, ...] | None = None) -> Reply:
         key = f"{who.rep_id}.{external_userid or 'general'}"
-        return deps.ask_agent(Inbound(conversation_id=conversation_id("wecom-sb", key), text=text, channel="wecom",
-                                      persona="rep", channel_user_id=who.userid))
+        cid = conversation_id("wecom-sb", key)
+        # the turn runs as the conversation's rep (scope, audit): record who that is before its first turn
+        if deps.conversations.ensure(cid, channel="wecom", persona="rep", channel_user_id=who.userid,
+                                     rep_id=who.rep_id).rep_id != who.rep_id:  # started before it was recorded
+            deps.conversations.update(cid, rep_id=who.rep_id)
+        return deps.ask_agent(Inbound(conversation_id=cid, text=text, channel="wecom",
+                                      persona="rep", channel_user_id=who.userid, tools=tools))
 
     @router.post("/suggest")
     def suggest(body: SuggestIn, who: RepSession = Depends(rep_session)) -> dict[str, Any]:
@@ -233,7 +241,7 @@ def sidebar_router(deps: SidebarDeps) -> APIRouter:
         words = PROMPTS[body.lang]
         name = profile.get("external_contact", {}).get("name", "")
         reply = _ask(who, body.external_userid, words["suggest"].format(
-            name=name, recent=" / ".join(recent) if recent else words["none"]))
+            name=name, recent=" / ".join(recent) if recent else words["none"]), tools=SUGGEST_TOOLS)
         return {**_reply(reply), "suggestions": suggestions(reply.text)}
 
     @router.post("/ask")
