@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -96,8 +97,10 @@ def create_app(container: Container) -> FastAPI:
             if worker is not None:
                 worker.stop()
 
-    app = FastAPI(title="salesagent", version="0.1.0", lifespan=lifespan,
-                  description="Conversational sales agent: grounded answers with sources, reviewer queue.")
+    # fastapi-offline serves /docs and /redoc from files in its wheel: FastAPI's own pages load them from a CDN,
+    # which an offline machine cannot reach (a blank page)
+    app = FastAPIOffline(title="salesagent", version="0.1.0", lifespan=lifespan,
+                         description="Conversational sales agent: grounded answers with sources, reviewer queue.")
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     if s.widget_allowed_origins:  # sites embedding widget.js call the chat API from their own origin
         from fastapi.middleware.cors import CORSMiddleware

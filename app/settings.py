@@ -6,6 +6,7 @@ plain values they need, never this class.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -178,11 +179,19 @@ class Settings(BaseSettings):
         return out
 
 
+# query parameters that carry credentials (Azure's api-key, a signed URL's sig, ?token=…); others such as
+# api-version stay readable
+SECRET_QUERY = re.compile(r"key|token|secret|pass|sig|auth|credential|code", re.I)
+
+
 def _mask_url_password(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
     parts = urlsplit(url)
     if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":********@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":********@"))
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        parts = parts._replace(query=urlencode([(k, "********" if SECRET_QUERY.search(k) and v else v)
+                                                for k, v in pairs], safe="*"))
+    return urlunsplit(parts)

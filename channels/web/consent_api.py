@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from agent.conversations import ConversationStore
+from channels.request_bodies import STRICT
 from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.auth import requires
 from channels.web.schemas import CONVERSATION_ID, ErrorOut
@@ -55,6 +56,7 @@ class ConsentsOut(BaseModel):
 
 
 class GrantIn(BaseModel):
+    model_config = STRICT
     purpose: Purpose
     data_categories: list[Category] = Field(..., min_length=1)
     channels: list[Channel] = Field(..., min_length=1)
@@ -65,6 +67,7 @@ class GrantIn(BaseModel):
 
 
 class RevokeIn(BaseModel):
+    model_config = STRICT
     purpose: Purpose | None = Field(None, description="Omit to revoke every purpose.")
     channels: list[Channel] | None = Field(None, description="Omit to revoke on every channel.")
     reason: str = Field("", max_length=200)
@@ -82,6 +85,7 @@ class NoticeOut(BaseModel):
 
 
 class OfferIn(BaseModel):
+    model_config = STRICT
     purpose: Purpose
     data_categories: list[Category] = Field(..., min_length=1)
     channels: list[Channel] = Field(..., min_length=1)
@@ -95,6 +99,7 @@ class OfferOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
+    model_config = STRICT
     accept: bool
 
 

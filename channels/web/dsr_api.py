@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
+from channels.request_bodies import STRICT
 from channels.web.auth import requires
 from channels.web.consent_api import CONTACT_ID, ERRORS
 from guardrails.access import Principal, TokenStore
@@ -16,6 +17,7 @@ from guardrails.dsr import DsrError, DsrService, DsrView
 
 
 class DsrIn(BaseModel):
+    model_config = STRICT
     kind: Literal["export", "erase"]
     contact_id: str = Field(..., pattern=CONTACT_ID)
     source: str = Field("api", max_length=32, description="How the request reached us: api, email, phone, ...")

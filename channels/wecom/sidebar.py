@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.conversations import ConversationStore
 from agent.types import Inbound, Reply
+from channels.request_bodies import STRICT
 from channels.wecom.client import WeComClient, WeComError
 from channels.wecom.handler import conversation_id
 from channels.wecom.session import RepSession, SessionSigner
@@ -83,25 +84,30 @@ class SidebarDeps:
 
 
 class SessionIn(BaseModel):
+    model_config = STRICT
     code: str = Field(..., min_length=1, max_length=512)
 
 
 class JsConfigIn(BaseModel):
+    model_config = STRICT
     url: str = Field(..., min_length=1, max_length=2048)
 
 
 class AskIn(BaseModel):
+    model_config = STRICT
     external_userid: str = Field("", max_length=128)
     text: str = Field(..., min_length=1, max_length=4000)
     lang: str = Field("zh", pattern="^(zh|en)$")
 
 
 class SuggestIn(BaseModel):
+    model_config = STRICT
     external_userid: str = Field(..., min_length=1, max_length=128)
     lang: str = Field("zh", pattern="^(zh|en)$")
 
 
 class SendCheckIn(BaseModel):
+    model_config = STRICT
     external_userid: str = Field(..., min_length=1, max_length=128)
     text: str = Field(..., min_length=1, max_length=2000)
     source_message_id: int | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import os
 import re
@@ -90,11 +91,23 @@ class PiiScanner:
                 results += self._analyze(folded, "en", LANGUAGE_SPECIFIC, 0)
             elif primary == "en" and han:
                 results += self._analyze(folded, "zh", LANGUAGE_SPECIFIC, 0)
-        return _resolve(results)
+        return [s for s in _resolve(results) if not _machine_address(s, folded)]
 
     def _analyze(self, text: str, language: str, entities: list[str], offset: int) -> list[PiiSpan]:
         return [PiiSpan(r.start + offset, r.end + offset, r.entity_type, round(float(r.score), 2))
                 for r in self.analyzer.analyze(text, language=language, entities=entities)]
+
+
+def _machine_address(span: PiiSpan, text: str) -> bool:
+    """A loopback or unspecified IP (127.0.0.1, ::1, 0.0.0.0) names this machine, never a person: redacting
+    it only hides where our own services listen."""
+    if span.type != "IP_ADDRESS":
+        return False
+    try:
+        address = ipaddress.ip_address(text[span.start:span.end].strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _resolve(spans: list[PiiSpan]) -> list[PiiSpan]:

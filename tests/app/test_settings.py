@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from app.settings import Settings
+from app.settings import Settings, _mask_url_password
 
 
 def test_env_prefix_and_dotenv(tmp_path: Path, monkeypatch):
@@ -26,6 +26,8 @@ def test_masked_hides_secrets_and_url_passwords(tmp_path: Path):
     assert "sk-very-secret" not in shown and "hunter2" not in shown
     assert s.masked()["llm_api_key"] == "********"
     assert s.masked()["database_url"] == "postgresql+psycopg://app:********@db.internal:5432/sales"
+    assert _mask_url_password("https://u:pw123@llm.example/v1?api-key=QSECRET&api-version=2024-06-01") == \
+        "https://u:********@llm.example/v1?api-key=********&api-version=2024-06-01"
     assert Settings(_env_file=None, data_dir=tmp_path).masked()["llm_api_key"] == ""
 
 

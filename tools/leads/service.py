@@ -114,7 +114,9 @@ class LeadService:
                          rotation=self.state.rotation(), now=now, exclude=passed, rules=self.rules)
         if decision.rep_id is None:
             self.state.unassign(lead_id, decision.reason)
-            log.info("lead %s queued unassigned: %s", lead_id, decision.reason)
+            # the sweeper retries queued leads every minute: say it once, not every minute
+            again = lead["status"] == "unassigned" and lead.get("unassigned_reason") == decision.reason
+            log.log(logging.DEBUG if again else logging.INFO, "lead %s queued unassigned: %s", lead_id, decision.reason)
             return {"lead_id": lead_id, "rep_id": None, "reason": decision.reason, "queued": True}
         due = now + timedelta(minutes=self.sla_minutes)
         offer = self.state.assign(lead_id, decision.rep_id, reason=decision.reason, sla_due_at=due, now=now)

@@ -48,6 +48,12 @@ def test_recording_and_revoking_over_http(api):
     for bad in ({**body, "purpose": "spying"}, {**body, "channels": []}, {**body, "channels": ["fax"]},
                 {**body, "notice_hash": "0" * 64}):
         assert tc.post("/v1/contacts/con-001/consents", json=bad, headers=rep).status_code == 422
+    # a misspelt field is an error, not "no purpose given" (which means every purpose)
+    typo = tc.post("/v1/contacts/con-001/consents/revoke", json={"purposes": "marketing"},
+                   headers=bearer(c, "customer", "con-001"))
+    assert typo.status_code == 422 and "purposes" in typo.text
+    assert c.policy.can_contact("con-001", "email", "marketing").allowed, "nothing was revoked"
+    assert tc.post("/v1/contacts/con-001/consents", json={**body, "expires": "2030-01-01"}, headers=rep).status_code == 422
     r = tc.post("/v1/contacts/con-001/consents/revoke", json={"purpose": "marketing", "reason": "asked on call"},
                 headers=bearer(c, "customer", "con-001"))
     assert r.status_code == 200 and [g["purpose"] for g in r.json()["revoked"]] == ["marketing"]

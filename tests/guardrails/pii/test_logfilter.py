@@ -61,3 +61,10 @@ def test_a_log_record_while_the_scanner_is_first_built_neither_deadlocks_nor_lea
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "call <PHONE_NUMBER> now" in done.stdout and "138 1234 5678" not in done.stdout
+
+
+def test_where_our_own_services_listen_stays_readable_and_a_persons_address_does_not():
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "model serving at %s; visitor from %s", (
+        "http://127.0.0.1:40967/v1", "203.0.113.77"), None)
+    PiiRedactingFilter().filter(record)
+    assert record.getMessage() == "model serving at http://127.0.0.1:40967/v1; visitor from <IP_ADDRESS>"
