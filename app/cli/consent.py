@@ -22,7 +22,11 @@ def consent_show(contact_id: str, as_json: Annotated[bool, typer.Option("--json"
     """Every grant of a contact, oldest first, with status and provenance."""
     c = container()
     grants = [g.as_dict() for g in c.consents.history(contact_id)]
+    known = bool(grants) or c.crm.contact(contact_id) is not None
     c.close()
+    if not known:  # a typo is not "a contact who gave no consent"
+        err.print(f"no contact {contact_id!r}")
+        raise typer.Exit(2)
     if as_json:
         out.print_json(json.dumps(grants, ensure_ascii=False))
         return

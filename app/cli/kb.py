@@ -57,4 +57,7 @@ def kb_search(query: str, k: int = 5, audience: Audience = "public",
     if not hits:
         out.print("no results")
     for i, h in enumerate(hits, 1):
-        out.print(f"{i}. [{h.score:.4f}] {h.source} — {h.heading or h.title}\n   {h.text[:160]!r}", markup=False)
+        # listed page by page (a page's best chunks together), so a chunk's own score need not fall: show it
+        # as what it is
+        out.print(f"{i}. {h.source} — {h.heading or h.title} (chunk score {h.score:.3f})\n   {h.text[:160]!r}",
+                  markup=False)

@@ -38,6 +38,8 @@ def run(*args: str):
 def test_consent_commands(env):
     shown = run("consent", "show", "con-003")
     assert shown.exit_code == 0 and "revoked" in shown.output and "sales_followup" in shown.output
+    typo = run("consent", "show", "con-999")
+    assert typo.exit_code == 2 and "no contact 'con-999'" in typo.output
     r = run("consent", "grant", "con-001", "--purpose", "marketing", "--categories", "contact_details",
             "--channels", "email,sms", "--source", "phone_call", "--by", "rep:rep-001")
     assert r.exit_code == 0 and "recorded grant" in r.output
