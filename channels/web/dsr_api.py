@@ -52,14 +52,15 @@ def dsr_router(dsr: DsrService, tokens: TokenStore) -> APIRouter:
     admin_or_customer = requires(tokens, "admin", "customer")
     RequestId = Path(..., pattern=r"^dsr-[0-9a-f]{12}$")
 
-    def own(who: Principal, contact_id: str) -> None:
+    def own(who: Principal, contact_id: str, missing: str = "no such request") -> None:
+        """A customer's requests are their own; someone else's look like nothing at all (404, not 403)."""
         if who.role == "customer" and who.subject != contact_id:
-            raise HTTPException(404, "no such request")
+            raise HTTPException(404, missing)
 
     @router.post("", response_model=DsrOut, status_code=201, responses=ERRORS)
     def open_request(body: DsrIn, who: Principal = Depends(admin_or_customer)) -> DsrOut:
         """Open an export or erasure request. An erasure freezes the contact immediately."""
-        own(who, body.contact_id)
+        own(who, body.contact_id, missing=f"no contact {body.contact_id!r}")  # what an unknown id gets too
         try:
             view = dsr.open(kind=body.kind, contact_id=body.contact_id, source=body.source,
                             requested_by=f"{who.role}:{who.subject}")

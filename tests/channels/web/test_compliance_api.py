@@ -96,7 +96,10 @@ def test_web_chat_asks_and_records_the_answer(api):
 def test_data_subject_requests_over_http(api):
     tc, c = api
     admin, customer = bearer(c, "admin", "dpo"), bearer(c, "customer", "con-004")
-    assert tc.post("/v1/dsr", json={"kind": "erase", "contact_id": "con-001"}, headers=customer).status_code == 404
+    other = tc.post("/v1/dsr", json={"kind": "erase", "contact_id": "con-001"}, headers=customer)
+    unknown = tc.post("/v1/dsr", json={"kind": "erase", "contact_id": "con-999"}, headers=bearer(c, "admin", "x"))
+    assert other.status_code == unknown.status_code == 404, "another contact looks like no contact at all"
+    assert other.json()["error"]["message"] == "no contact 'con-001'" and "con-999" in unknown.text
     r = tc.post("/v1/dsr", json={"kind": "export", "contact_id": "con-004"}, headers=customer)
     assert r.status_code == 201 and r.json()["requested_by"] == "customer:con-004"
     req = r.json()["id"]
