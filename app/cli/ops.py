@@ -142,8 +142,11 @@ def serve(host: Annotated[str, typer.Option()] = "", port: Annotated[int, typer.
 @ops_cli.command()
 def chat(as_: Annotated[str, typer.Option("--as", help="customer | rep")] = "customer",
          conversation: Annotated[str, typer.Option(help="Continue this conversation id.")] = "",
-         visitor: Annotated[str, typer.Option(help="Customer's web visitor id (demo: visitor-001).")] = "") -> None:
+         visitor: Annotated[str, typer.Option(help="Customer's web visitor id (demo: visitor-001).")] = "",
+         rep: Annotated[str, typer.Option(help="With --as rep: which rep you are (default: the first in the CRM).")]
+         = "") -> None:
     """Chat with the agent in the terminal."""
+    from agent.runner import ConversationMismatch
     from agent.types import Inbound
     from app.db import upgrade
 
@@ -152,8 +155,15 @@ def chat(as_: Annotated[str, typer.Option("--as", help="customer | rep")] = "cus
     c = container()
     upgrade(c.settings.database_url)
     cid = conversation or f"cli-{as_}-{uuid.uuid4().hex[:8]}"
-    err.print(f"conversation {cid} as {as_} with {c.model.name}; Ctrl-D to quit")
     try:
+        if as_ == "rep":  # a rep's turns run in that rep's scope: without one every CRM tool refuses
+            rep = rep or next((r["id"] for r in c.crm.reps()), "")
+            if not c.crm.rep(rep):
+                err.print(f"no rep {rep!r}" if rep else "no rep in the CRM: run `salesagent demo seed` first")
+                raise typer.Exit(2)
+            c.conversations.ensure(cid, channel="web", persona="rep", channel_user_id=rep, rep_id=rep)
+        err.print(f"conversation {cid} as {as_}{f' {rep}' if as_ == 'rep' else ''} with {c.model.name}; "
+                  "Ctrl-D to quit")
         while True:
             try:
                 line = input("> ").strip()
@@ -161,14 +171,22 @@ def chat(as_: Annotated[str, typer.Option("--as", help="customer | rep")] = "cus
                 break
             if not line:
                 continue
-            for event in c.runner.stream(Inbound(cid, line, channel="web", persona=as_, channel_user_id=visitor)):
-                if event["type"] == "delta":
-                    sys.stdout.write(event["text"])
-                    sys.stdout.flush()
-                else:
-                    sys.stdout.write("\r" + " " * 4 + "\r")
-                    out.print(f"\n{event['text']}" if event["status"] != "sent" else "")
-                    for i, cit in enumerate(event["citations"], 1):
-                        out.print(f"  [{i}] {cit['source']} — {cit['heading']}")
+            streamed = False
+            try:
+                for event in c.runner.stream(Inbound(cid, line, channel="web", persona=as_,
+                                                     channel_user_id=rep if as_ == "rep" else visitor)):
+                    if event["type"] == "delta":
+                        streamed = True
+                        sys.stdout.write(event["text"])
+                        sys.stdout.flush()
+                    else:  # the final reply: printed unless its text already streamed (held, handed over,
+                        # or answered in code before the model, such as "stop contacting me")
+                        sys.stdout.write("\r" + " " * 4 + "\r")
+                        out.print("" if streamed and event["status"] == "sent" else f"\n{event['text']}")
+                        for i, cit in enumerate(event["citations"], 1):
+                            out.print(f"  [{i}] {cit['source']} — {cit['heading']}")
+            except ConversationMismatch as exc:
+                err.print(str(exc))
+                raise typer.Exit(2) from None
     finally:
         c.close()

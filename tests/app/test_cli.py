@@ -82,3 +82,42 @@ def test_the_worker_redacts_its_logs(env):
         assert record.getMessage() == "delivered to <EMAIL_ADDRESS>"
     finally:
         uninstall_log_redaction()
+
+
+def _seed_crm() -> None:
+    from sqlalchemy.orm import Session
+
+    from app.container import Container
+    from app.db import upgrade
+    from app.demo.seed import load_tenant, seed_crm
+    from app.settings import Settings
+
+    c = Container(Settings(_env_file=None))
+    upgrade(c.settings.database_url)
+    with Session(c.engine) as s:
+        seed_crm(s, load_tenant())
+    c.close()
+
+
+def test_chat_prints_replies_given_before_the_model_and_runs_a_rep_as_a_known_rep(env):
+    _seed_crm()
+    said = CliRunner().invoke(cli, ["chat", "--as", "customer", "--visitor", "visitor-003",
+                                    "--conversation", "cli-optout"], input="stop contacting me\n",
+                              catch_exceptions=False)
+    assert said.exit_code == 0 and "no longer contact" in said.output, said.output
+
+    rep = CliRunner().invoke(cli, ["chat", "--as", "rep", "--conversation", "cli-rep"], input="hello\n",
+                             catch_exceptions=False)
+    assert rep.exit_code == 0 and "as rep rep-001" in rep.output
+    from app.container import Container
+    from app.settings import Settings
+
+    c = Container(Settings(_env_file=None))
+    try:
+        assert c.conversations.get("cli-rep").rep_id == "rep-001"
+    finally:
+        c.close()
+    assert run("chat", "--as", "rep", "--rep", "rep-999").exit_code == 2
+    # a customer's conversation is not continued as a rep
+    mixed = CliRunner().invoke(cli, ["chat", "--as", "rep", "--conversation", "cli-optout"], input="hi\n")
+    assert mixed.exit_code == 2 and "belongs to a customer" in mixed.output
