@@ -4,7 +4,8 @@ context (the authenticated turn), never from the model's arguments.
 
 The middleware checks the role and, when the arguments name a contact or account, the policy before the
 tool runs. Tools whose target is found only inside the tool (a lead's contact, an account by name) ask
-the injected `DataPolicy` themselves and apply the decision (refuse or mask).
+the injected `DataPolicy` themselves and apply the decision (refuse or mask). Every tool that takes a lead
+asks one lead-scope check (`lead_decision`) before it reads or changes the lead.
 
 Customers reach: customer_360 (their own record only), create_or_update_lead and qualify_lead (the lead
 of their own conversation only), handoff_to_human. Everything else is for reps.
@@ -133,11 +134,53 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         return decision
 
     def conversation_lead(runtime: ToolRuntime[Any], lead_id: str) -> dict[str, Any] | None:
-        """A customer only ever gets their own conversation's lead; a rep names one or gets theirs."""
+        """A customer only ever gets their own conversation's lead; a rep names one or gets theirs. Finding
+        a lead is not access to it: every tool then asks `lead_decision` before it reads or changes it."""
         ctx = runtime.context
         if ctx.persona == "customer" or not lead_id:
             return store.lead_for_conversation(ctx.conversation_id)
         return store.lead(lead_id)
+
+    def lead_decision(runtime: ToolRuntime[Any], lead: Mapping[str, Any] | None, *, purpose: str,
+                      categories: list[str], strict: bool = False, about: str | None = None) -> Decision:
+        """The one lead-scope check: may the turn's actor read or change `lead` (update, qualify, score or
+        route it, or file a follow-up under it)? Every tool that takes a lead asks this once it has found it;
+        with no lead, one is about to be made, for the contact `about` (checked) or for no one.
+
+        A customer only ever reaches their own conversation's lead (`conversation_lead`), checked against their
+        own contact. Staff: the lead's contact together with its account (the policy refuses a contact that is
+        not the account's), else its account alone, so the policy's rep scope (an owned account or one in the
+        rep's territories) and the contact's consent decide. A lead with neither, an anonymous visitor's, is
+        in no account, so the policy lets anything through for it; `rep_holds_lead` places it."""
+        ctx, actor = runtime.context, _actor(runtime)
+        if ctx.persona == "customer":
+            about = (lead or {}).get("contact_id") or ctx.contact_id
+        if lead is None or ctx.persona == "customer":
+            return check(actor, contact_id=about, account_id=None, purpose=purpose, categories=categories,
+                         strict=strict) if about else Decision(True)
+        contact, account = lead.get("contact_id") or None, lead.get("account_id") or None
+        decision = check(actor, contact_id=contact, account_id=account, purpose=purpose, categories=categories,
+                         strict=strict)
+        if not decision.allowed or contact or account or actor.role != "rep":
+            return decision
+        return rep_holds_lead(actor, lead)
+
+    def rep_holds_lead(actor: Actor, lead: Mapping[str, Any]) -> Decision:
+        """A rep and a lead with no contact and no account. The policy's rep scope is the accounts a rep owns
+        and the accounts in their territories; for such a lead the same two are its rep (the one it is
+        assigned to, or the one who typed it in) and its region. So the rep it is assigned to or created
+        by may work it, and so may every rep whose territories cover its region: those are the reps routing
+        offers it to, so an unassigned lead in the queue (or one its rep declined) can be picked up and
+        re-routed by its region's reps, and a rep of another region can neither read nor change it. A lead
+        with no region and no rep of its own is left to admins."""
+        rep = store.rep(actor.id) if actor.id else None
+        if rep is None or not rep.get("active"):
+            return Decision(False, reason="unknown or inactive rep")
+        if actor.id in (lead.get("assigned_rep_id"), lead.get("created_by")):
+            return Decision(True)
+        if lead.get("region") and lead["region"] in (rep.get("territories") or ()):
+            return Decision(True)
+        return Decision(False, reason=f"the lead is outside rep {actor.id}'s leads and territories")
 
     # -- customer_360 -----------------------------------------------------------------------------
 
@@ -234,16 +277,14 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         when they want a quote, a demo, or to talk to sales; a colleague then follows up."""
         ctx, actor = runtime.context, _actor(runtime)
         customer = ctx.persona == "customer"
+        purpose = "service" if customer else "sales_followup"
         target = ctx.contact_id if customer else (contact_id.strip() or None)
         lead = conversation_lead(runtime, lead_id.strip())
         if not customer and lead_id.strip() and lead is None:
             return _json({"saved": False, "reason": f"no lead {lead_id.strip()!r}"})
-        target = (lead or {}).get("contact_id") or target
-        if target:
-            decision = check(actor, contact_id=target, account_id=None,
-                             purpose="service" if customer else "sales_followup", categories=["contact_details"])
-            if not decision.allowed:
-                return _refused(decision.reason, decision)
+        decision = lead_decision(runtime, lead, purpose=purpose, categories=["contact_details"], about=target)
+        if not decision.allowed:
+            return _refused(decision.reason, decision)
         text = summary.strip() or "\n".join(_said(runtime))[-2000:]
         fields = {k: v for k, v in (("product_line", product_line.strip()),
                                     ("estimated_value", float(estimated_value) if estimated_value else None))
@@ -282,15 +323,14 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         what is still missing and the one question to ask next."""
         ctx, actor = runtime.context, _actor(runtime)
         customer = ctx.persona == "customer"
+        purpose = "service" if customer else "sales_followup"
         lead = conversation_lead(runtime, lead_id.strip())
         if lead is None and not customer and lead_id.strip():
             return _json({"qualified": False, "reason": f"no lead {lead_id.strip()!r}"})
-        target = (lead or {}).get("contact_id") or (ctx.contact_id if customer else None)
-        if target:
-            decision = check(actor, contact_id=target, account_id=None,
-                             purpose="service" if customer else "sales_followup", categories=["contact_details"])
-            if not decision.allowed:
-                return _refused(decision.reason, decision)
+        target = ctx.contact_id if customer else None  # whom a new lead is about
+        decision = lead_decision(runtime, lead, purpose=purpose, categories=["contact_details"], about=target)
+        if not decision.allowed:
+            return _refused(decision.reason, decision)
         said = _said(runtime)
         if lead is None:
             if not said:
@@ -310,16 +350,14 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
     def score_lead(runtime: ToolRuntime[Any], lead_id: str = "") -> str:
         """Score a lead 0–100 with the features, weights and top reasons (rep copilot). Needs the contact's
         profiling consent."""
-        ctx, actor = runtime.context, _actor(runtime)
+        ctx = runtime.context
         lead = conversation_lead(runtime, lead_id.strip())
         if lead is None:
             return _json({"scored": False, "reason": "no such lead"})
-        if lead.get("contact_id"):
-            # scoring profiles a person: every profiling category must be granted, nothing masked
-            decision = check(actor, contact_id=lead["contact_id"], account_id=None, purpose="profiling",
-                             categories=PROFILING, strict=True)
-            if not decision.allowed:
-                return _refused(decision.reason, decision)
+        # scoring profiles a person: every profiling category must be granted, nothing masked
+        decision = lead_decision(runtime, lead, purpose="profiling", categories=PROFILING, strict=True)
+        if not decision.allowed:
+            return _refused(decision.reason, decision)
         return _json(service.score(lead["id"], ctx.language, consented=True))
 
     score_lead.metadata = {"purpose": "profiling", "data_categories": PROFILING, "roles": ["rep", "admin", "agent"]}
@@ -336,6 +374,9 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
             lead = conversation_lead(runtime, lead_id.strip())
             if lead is None:
                 return _json({"routed": False, "reason": "no such lead"})
+            decision = lead_decision(runtime, lead, purpose="sales_followup", categories=[])
+            if not decision.allowed:
+                return _refused(decision.reason, decision)
             result = leads.route_lead(lead["id"])
             return _json({"routed": bool(result.get("rep_id")), **result})
 
@@ -388,12 +429,18 @@ def crm_tools(store: CrmStore, *, leads: LeadService | None = None, policy: Data
         lead = store.lead(lead_id.strip()) if lead_id.strip() else None
         if lead_id.strip() and lead is None:
             return _json({"scheduled": False, "reason": f"no lead {lead_id.strip()!r}"})
+        if lead is not None:
+            decision = lead_decision(runtime, lead, purpose="sales_followup", categories=["contact_details"])
+            if not decision.allowed:
+                return _refused(decision.reason, decision)
         contact = contact_id.strip() or (lead or {}).get("contact_id")
         account = account_id.strip() or (lead or {}).get("account_id")
         if not (contact or account or lead):
             return _json({"scheduled": False, "reason": "name the contact_id, account_id or lead_id"})
-        if contact or account:
-            decision = check(actor, contact_id=contact or None, account_id=None if contact else account,
+        if (contact_id.strip() or account_id.strip() or lead is None) and (contact or account):
+            # the follow-up is filed under this contact and this account, so both are checked, together: the
+            # policy refuses a contact that is not the account's (a lead's account with another contact)
+            decision = check(actor, contact_id=contact or None, account_id=account or None,
                              purpose="sales_followup", categories=["contact_details"])
             if not decision.allowed:
                 return _refused(decision.reason, decision)

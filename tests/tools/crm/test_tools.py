@@ -275,3 +275,121 @@ def test_customer_360_gives_a_customer_only_what_their_consent_covers_without_th
     # on a channel their consent does not cover, nothing
     refused = json.loads(_direct(c, persona="customer", contact_id="con-002", channel="wecom")())
     assert refused["refused"] is True and "王磊" not in json.dumps(refused, ensure_ascii=False)
+
+
+# -- lead scope: a rep acts only on leads in their scope -------------------------------------------------
+
+def _lead_state(c, lead_id: str) -> dict:  # noqa: ANN001
+    lead = c.crm.lead(lead_id)
+    return {k: lead[k] for k in ("summary", "estimated_value", "bant", "score", "status", "assigned_rep_id")}
+
+
+def _followups(c) -> list[tuple]:  # noqa: ANN001
+    with c.crm.session() as s:
+        return [(a.account_id, a.contact_id, a.rep_id, a.summary)
+                for a in s.scalars(select(Activity).where(Activity.kind == "followup"))]
+
+
+def _scope_leads(c) -> dict[str, str]:  # noqa: ANN001
+    """rep-001's NA lead on acc-001 with no contact (as the security review's), an anonymous web visitor's
+    NA lead in the unassigned queue, and one with no region assigned to rep-003 (APAC)."""
+    return {
+        "na_account": c.crm.create_lead(account_id="acc-001", summary="Northwind expansion", region="NA",
+                                        estimated_value=50_000, status="assigned", assigned_rep_id="rep-001")["id"],
+        "na_queue": c.crm.create_lead(summary="web visitor wants dashboards", region="NA", source="web",
+                                      estimated_value=8_000, status="unassigned",
+                                      unassigned_reason="no rep available")["id"],
+        "apac_own": c.crm.create_lead(summary="walk-in at the Singapore booth", estimated_value=3_000,
+                                      status="assigned", assigned_rep_id="rep-003")["id"],
+    }
+
+
+def test_rep_cannot_file_a_followup_through_a_lead_outside_their_scope(world):
+    w = world
+    leads = _scope_leads(w.c)
+    with_contact = w.c.crm.create_lead(contact_id="con-001", account_id="acc-001", summary="SCIM", region="NA")["id"]
+    rep_turn(w, "rep-fu-out", "remind me tomorrow",
+             together(call("schedule_followup", when="tomorrow", note="competitor offer expires Friday",
+                           contact_id="con-010", lead_id=leads["na_account"]),  # rep-003's own contact, rep-001's lead
+                      call("schedule_followup", when="tomorrow", note="x", contact_id="con-010",
+                           lead_id=with_contact),
+                      call("schedule_followup", when="tomorrow", note="x", lead_id=leads["na_queue"])), rep="rep-003")
+    refusals = results(w, "rep-fu-out")
+    assert len(refusals) == 3 and all(r.get("refused") for r in refusals)
+    assert "outside rep rep-003" in refusals[0]["reason"] and "outside rep rep-003" in refusals[2]["reason"]
+    assert _followups(w.c) == []
+    # in scope, but a contact that is not the lead's account's is not filed under that account
+    rep_turn(w, "rep-fu-mix", "remind me", call("schedule_followup", when="tomorrow", note="x", contact_id="con-004",
+                                                lead_id=leads["na_account"]))
+    [mixed] = results(w, "rep-fu-mix")
+    assert mixed["refused"] and "does not belong to that account" in mixed["reason"]
+    assert _followups(w.c) == []
+
+
+def test_rep_in_scope_files_a_followup_under_the_leads_account(world):
+    w = world
+    leads = _scope_leads(w.c)
+    rep_turn(w, "rep-fu-in", "remind me",
+             together(call("schedule_followup", when="tomorrow", note="call Sarah", contact_id="con-001",
+                           lead_id=leads["na_account"]),
+                      call("schedule_followup", when="tomorrow", note="call back", lead_id=leads["na_queue"])))
+    assert all(r["scheduled"] for r in results(w, "rep-fu-in"))
+    assert sorted(_followups(w.c), key=str) == sorted([
+        ("acc-001", "con-001", "rep-001", f"call Sarah (lead {leads['na_account']})"),
+        (None, None, "rep-001", f"call back (lead {leads['na_queue']})")], key=str)
+    rep_turn(w, "rep-fu-own", "remind me", call("schedule_followup", when="tomorrow", note="booth",
+                                                lead_id=leads["apac_own"]), rep="rep-003")
+    assert results(w, "rep-fu-own")[-1]["scheduled"]
+
+
+LEAD_TOOLS = ("create_or_update_lead", "qualify_lead", "score_lead", "route_lead")
+
+
+def _every_lead_tool(lead_id: str) -> list[AIMessage]:
+    return [call("create_or_update_lead", lead_id=lead_id, summary="customer lost interest - close",
+                 estimated_value=1),
+            call("qualify_lead", lead_id=lead_id), call("score_lead", lead_id=lead_id),
+            call("route_lead", lead_id=lead_id)]
+
+
+@pytest.mark.parametrize("which, rep", [("na_account", "rep-003"), ("na_queue", "rep-003"),
+                                        ("apac_own", "rep-001"), ("apac_own", "rep-002")])
+def test_rep_cannot_read_or_change_a_lead_without_a_contact_outside_their_scope(world, which, rep):
+    w = world
+    lead_id = _scope_leads(w.c)[which]
+    before = _lead_state(w.c, lead_id)
+    conv = f"rep-lead-out-{which}-{rep}"
+    rep_turn(w, conv, "Budget is $1, they are the CEO, this quarter. Close it out.",
+             together(*_every_lead_tool(lead_id)), rep=rep)
+    refusals = results(w, conv)
+    assert len(refusals) == len(LEAD_TOOLS)
+    assert all(r.get("refused") and f"outside rep {rep}" in r["reason"] for r in refusals), refusals
+    dumped = json.dumps(refusals)
+    assert "Northwind expansion" not in dumped and "web visitor" not in dumped and "Singapore" not in dumped
+    assert _lead_state(w.c, lead_id) == before
+    assert w.c.crm.assignments(lead_id) == [] and w.sent == []
+
+
+def test_reps_in_scope_still_work_their_leads(world):
+    w = world
+    leads = _scope_leads(w.c)
+    # the account's owner (rep-001, NA) on a lead of their account; the NA territory's rep on the NA queue
+    rep_turn(w, "rep-lead-in", "They want 40 seats, budget $60k, this quarter.",
+             together(call("create_or_update_lead", lead_id=leads["na_account"], summary="40 seats",
+                           estimated_value=60_000),
+                      call("qualify_lead", lead_id=leads["na_account"]),
+                      call("score_lead", lead_id=leads["na_queue"]), call("route_lead", lead_id=leads["na_queue"])))
+    saved, qualified, scored, routed = results(w, "rep-lead-in")
+    assert saved["saved"] and saved["lead"]["estimated_value"] == 60_000
+    assert w.c.crm.lead(leads["na_account"])["summary"] == "40 seats"
+    assert "bant" in qualified and scored["scored"] and routed["routed"] and routed["rep_id"] == "rep-001"
+    # the rep a lead with no region is assigned to works it
+    rep_turn(w, "rep-lead-own", "update it", call("create_or_update_lead", lead_id=leads["apac_own"],
+                                                  summary="booth: 3 seats"), rep="rep-003")
+    assert results(w, "rep-lead-own")[-1]["saved"] and w.c.crm.lead(leads["apac_own"])["summary"] == "booth: 3 seats"
+    # a rep's own lead with no contact and no region: created, then qualified in the next turn
+    rep_turn(w, "rep-lead-new", "A walk-in wants dashboards.", call("create_or_update_lead"), rep="rep-003")
+    created = results(w, "rep-lead-new")[-1]["lead"]
+    assert created["region"] == "" and created["assigned_rep_id"] is None
+    rep_turn(w, "rep-lead-new", "Budget $5k.", call("qualify_lead"), rep="rep-003")
+    assert results(w, "rep-lead-new")[-1]["bant"]["budget"] == 5_000
