@@ -58,6 +58,17 @@ def _masked(result: Any, decision: Decision) -> Any:  # noqa: ANN401 - ToolMessa
                                                           default=str)})
 
 
+def _says_refused(result: Any) -> bool:  # noqa: ANN401 - ToolMessage | Command
+    content = getattr(result, "content", None)
+    if not isinstance(content, str) or '"refused"' not in content:
+        return False
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("refused") is True
+
+
 def refusal(decision: Decision) -> str:
     return json.dumps({"refused": True, "reason": decision.reason,
                        "missing_consent": [{"purpose": p, "data_category": c, "channel": ch}
@@ -107,6 +118,8 @@ class ConsentGuard(AgentMiddleware):
     def _outcome(result: Any, trace: list[dict[str, Any]]) -> str:  # noqa: ANN401
         if any(not d.get("allowed", True) for d in trace):
             return "refused"  # the tool asked the policy itself and was told no
+        if _says_refused(result):
+            return "refused"  # the tool applied a rule of its own (e.g. who may act on a lead nobody owns)
         return "error" if getattr(result, "status", "") == "error" else "ok"
 
     def _visible(self, request: ModelRequest) -> ModelRequest:

@@ -51,3 +51,15 @@ def test_argument_values_never_reach_the_audit_chain(db_container):
     [entry] = c.audit.entries(action="tool.search_knowledge")
     assert entry.detail["outcome"] == "ok" and entry.detail["args"] == ["query"]
     assert "555" not in json.dumps(entry.detail)
+
+
+def test_a_refusal_a_tool_makes_by_its_own_rule_is_audited_as_refused():
+    from langchain_core.messages import ToolMessage
+
+    from agent.middleware.consent import ConsentGuard
+
+    said_no = ToolMessage(content=json.dumps({"refused": True, "reason": "the lead is outside rep-003's leads"}),
+                          tool_call_id="c1")
+    assert ConsentGuard._outcome(said_no, []) == "refused"
+    quoted = ToolMessage(content=json.dumps({"summary": "customer wrote: \"refused\": true"}), tool_call_id="c2")
+    assert ConsentGuard._outcome(quoted, []) == "ok"
