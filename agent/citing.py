@@ -1,7 +1,8 @@
 """Turn an answer's [n] markers into citations (source, heading, quoted span), renumbered in order.
 
 Small models often forget the markers; then we attribute by overlap: a source is cited when the
-answer shares enough terms with it and at least one of them is distinctive.
+answer shares enough meaningful terms with it (filler words do not count) and at least one of them is
+distinctive. A reply that uses no source (a greeting, a polite refusal) shows none.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def _overlap(answer: str, sources: list[Hit]) -> list[tuple[int, int]]:
     a = overlap_terms(answer)
     texts = [overlap_terms(h.text) for h in sources]
     common = set.intersection(*texts) if len(texts) > 1 else set()
-    scored = [(len(shared), i + 1) for i, t in enumerate(texts) if _distinctive(shared := a & t, common)]
+    # only words that carry meaning count towards MIN_SHARED: "for", "with", "the" were most of what put a
+    # Slack page under a reply that only said a colleague would follow up
+    scored = [(len(shared - COMMON), i + 1) for i, t in enumerate(texts) if _distinctive(shared := a & t, common)]
     return sorted(scored, reverse=True)
 
 

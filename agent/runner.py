@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.tools import BaseTool
 from langgraph.types import Command, Interrupt
 
@@ -227,7 +234,7 @@ class Runner:
             self.consent and self.consent.reply_reasons(sentence, contact_id=ctx.contact_id, persona=ctx.persona))
 
     def _facts(self, ctx: TurnContext, text: str, evidence: str = "", cited: bool = False,
-               findings: list[str] | None = None) -> DraftFacts:
+               findings: list[str] | None = None, tools_called: tuple[str, ...] = ()) -> DraftFacts:
         """What the verification rules look at, from this turn and the stored conversation."""
         rep = self.crm.rep(ctx.rep_id) if ctx.rep_id else None
         earlier = self.conversations.transcript(ctx.conversation_id)
@@ -237,7 +244,8 @@ class Runner:
         return DraftFacts(text, persona=ctx.persona, channel=ctx.channel, evidence=evidence, cited=cited,
                           customer_text=ctx.inbound_text, first_contact=first,
                           rep_started_on=(rep or {}).get("started_on"), findings=list(findings or []),
-                          pii=self._unexplained_pii(text, evidence, earlier), instructions=self._instructions(ctx))
+                          pii=self._unexplained_pii(text, evidence, earlier), instructions=self._instructions(ctx),
+                          tools_called=tools_called)
 
     def _instructions(self, ctx: TurnContext) -> str:
         """Our fixed instructions to the model (its template, empty slots): a reply reciting them is held."""
@@ -279,7 +287,14 @@ class Runner:
         withheld = self.consent.reply_reasons(text, contact_id=ctx.contact_id, persona=ctx.persona,
                                               conversation_id=ctx.conversation_id) if self.consent else []
         findings = ([other_person_pii(foreign)] if foreign else []) + withheld
-        verdict = self.verifier.assess(self._facts(ctx, text, evidence, cited=bool(citations), findings=findings))
+        verdict = self.verifier.assess(self._facts(ctx, text, evidence, cited=bool(citations), findings=findings,
+                                                   tools_called=_tools_called(messages or [])))
+        if "handover_promise" in verdict.rules:
+            # the draft tells the customer a person will take over (small models copy our FALLBACK/HOLDING text
+            # from the history): make it true instead of sending a promise nobody keeps; the customer sees our
+            # own handoff text, the queue item says why (with every other rule that fired)
+            detail = "; ".join(r.removeprefix("handover_promise: ") for r in verdict.reasons)
+            return self._handoff(ctx, lang, detail, rule="handover_promise", replaces=messages)
         cites = [c.as_dict() for c in citations]
         if verdict.needs_review:
             msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, status="pending_review",
@@ -308,13 +323,17 @@ class Runner:
         return self._handoff(ctx, "zh" if ctx.language == "zh" else "en", detail)
 
     def _handoff(self, ctx: TurnContext, lang: str, detail: str = "no usable answer from the model",
-                 text: str = "", rule: str = "model_unavailable", asked: str = "") -> Reply:
-        """`asked`: the customer's message when the model never ran, so the checkpoint has it too."""
+                 text: str = "", rule: str = "model_unavailable", asked: str = "",
+                 replaces: list[BaseMessage] | None = None) -> Reply:
+        """`asked`: the customer's message when the model never ran, so the checkpoint has it too.
+        `replaces`: the turn's messages when the model's last answer is not what the customer saw."""
         text = text or FALLBACK[lang]
         reasons = [f"{rule}: {detail}"]
         try:  # the checkpointed history says what the customer saw, so the next turn starts from it
             said = [HumanMessage(asked)] if asked else []
-            self.agent.update_state(self._config(ctx), {"messages": [*said, AIMessage(content=text)]})
+            last = replaces[-1] if replaces else None
+            seen = AIMessage(content=text, id=last.id) if isinstance(last, AIMessage) and last.id else AIMessage(text)
+            self.agent.update_state(self._config(ctx), {"messages": [*said, seen]})
         except Exception:
             log.exception("could not record the handoff reply in the checkpoint")
         msg = self.conversations.add_message(ctx.conversation_id, "assistant", text, meta={"reasons": reasons})
@@ -401,6 +420,17 @@ class Runner:
 
 def _recipient(ctx: TurnContext) -> Recipient:
     return Recipient(persona=ctx.persona, contact_id=ctx.contact_id, rep_id=ctx.rep_id)
+
+
+def _tools_called(messages: list[BaseMessage]) -> tuple[str, ...]:
+    """Tools that ran (without error) since the customer's last message."""
+    names: list[str] = []
+    for msg in reversed(messages):
+        if isinstance(msg, HumanMessage):
+            break
+        if isinstance(msg, ToolMessage) and msg.name and msg.status != "error":
+            names.append(msg.name)
+    return tuple(reversed(names))
 
 
 def _final_text(messages: list[BaseMessage]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from guardrails.verification.rules import Rule, Rules, load_rules
+from retrieval.language import detect_language
 
 MONEY = re.compile(r"(?:[$¥€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:USD|CNY|RMB|EUR|元|美元|dollars?))", re.I)
 CITATION_MARK = re.compile(r"\[\d+\]")
@@ -35,6 +36,7 @@ class DraftFacts:
     flow_tripped: bool = False  # the circuit breaker holds this flow in always-review
     today: date | None = None
     instructions: str = ""  # our own instructions to the model (system prompt without the sources): never shown
+    tools_called: tuple[str, ...] = ()  # tools the agent ran in this turn
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,155 @@ def unsupported_amounts(draft: str, evidence: str) -> list[str]:
     """Money amounts in the draft that appear in none of the sources it drew on."""
     known = {_digits(m.group(0)) for m in MONEY.finditer(evidence)} | set(re.findall(r"\d[\d.]*", evidence))
     return [m.group(0) for m in MONEY.finditer(draft) if _digits(m.group(0)) not in known]
+
+
+# --- numbers tied to an edition --------------------------------------------------------------------
+# A number can be in the sources and still be wrong: 36 months is Pro's retention, not Enterprise's. So a
+# number in a draft sentence that names an edition must be in a source passage (a sentence's clause, a table
+# cell with its row and column headers) that names the same edition. Edition names come from the sources:
+# "X edition/plan/tier" with X capitalised mid-sentence (a name, not "Monthly plans"), the first column of a
+# table headed Edition/Plan/Tier/版本, Chinese "…版" names, and aliases like 基础版（Starter）.
+
+EDITION_WORD = re.compile(r"\b([A-Z][A-Za-z0-9+-]*)\s+(?:edition|plan|tier)s?\b")
+ZH_EDITION = re.compile(r"[\u4e00-\u9fff]{2}版(?!本)")
+ZH_ALIASES = (re.compile(r"([\u4e00-\u9fff]{2}版)\s*[（(]\s*([A-Z][A-Za-z0-9+-]*)\s*[)）]"),
+              re.compile(r"([A-Z][A-Za-z0-9+-]*)\s*[（(]\s*([\u4e00-\u9fff]{2}版)\s*[)）]"))
+NAME_SHAPE = r"[A-Z][A-Za-z0-9+-]*|[\u4e00-\u9fff]{2}版"
+EDITION_HEADER = re.compile(r"^(edition|plan|tier|版本)", re.I)
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d[\d,]*(?:\.\d+)?")
+SHOWN_UNIT = re.compile(r"\s?(?:%|[A-Za-z]+|[\u4e00-\u9fff]{1,2})")
+YEARLY_AFTER = re.compile(r"\s*(?:annually|yearly|per year|a year|each year|every year|per annum|/\s?(?:year|yr)\b|/\s?年|每年)",
+                          re.I)
+YEARLY_BEFORE = re.compile(r"(?:每年|一年)\s*(?:起|约)?\s*[$¥€£]?\s*$")
+DRAFT_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；;])|\n+")
+CLAUSE = re.compile(r",(?!\d{3})|[;，；、]")  # not the comma of 30,000
+
+
+def _number(text: str) -> str:
+    n = text.replace(",", "")
+    return n.rstrip("0").rstrip(".") if "." in n else n
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip(" *") for c in line.strip().strip("|").split("|")]
+
+
+def _edition_names(evidence: str, draft: str) -> dict[str, str]:
+    """Edition names the sources use, each mapped to one key (aliases of one edition share it)."""
+    def proper(name: str) -> bool:  # capitalised after a lower-case word or a comma: a name, not a sentence start
+        return re.search(rf"(?<=[a-z,;:)] ){re.escape(name)}\b", evidence) is not None
+
+    names = {m.group(1) for m in EDITION_WORD.finditer(f"{evidence}\n{draft}") if proper(m.group(1))}
+    names |= set(ZH_EDITION.findall(evidence))
+    header: list[str] = []
+    headers: list[list[str]] = []
+    for line in evidence.splitlines():
+        if not line.lstrip().startswith("|"):
+            header = []
+            continue
+        cells = _cells(line)
+        if not header:
+            header = cells
+            headers.append(cells[1:])
+        elif EDITION_HEADER.match(header[0]) and not set(cells[0]) <= set("-: "):
+            first = re.sub(r"\s*[(（].*", "", cells[0])
+            if re.fullmatch(NAME_SHAPE, first):
+                names.add(first)
+    for cells in headers:  # | Feature | Starter | Pro | Enterprise |: one known name makes its neighbours names
+        if names & set(cells):
+            names |= {c for c in cells if re.fullmatch(NAME_SHAPE, c)}
+    # "12 months on Starter, 36 months on Pro, and on Enterprise …": a name after the same word as a known one
+    for sentence in DRAFT_SENTENCE.split(evidence):
+        for word in {m.group(1) for n in names for m in re.finditer(rf"\b(on|in|for) {re.escape(n)}\b", sentence)}:
+            names |= set(re.findall(rf"\b{word} ([A-Z][A-Za-z0-9+-]*)\b", sentence))
+    key = {n: n for n in names}
+    for rx in ZH_ALIASES:
+        for a, b in rx.findall(evidence):
+            latin, zh = (b, a) if a.endswith("版") else (a, b)
+            key[zh] = key[latin] = latin
+    return key
+
+
+def _names_in(text: str, key: dict[str, str]) -> set[str]:
+    return {k for n, k in key.items() if (n in text if n.endswith("版") else
+                                          re.search(rf"(?<![A-Za-z]){re.escape(n)}\b", text))}
+
+
+def _number_units(evidence: str, key: dict[str, str]) -> list[tuple[set[str], set[str]]]:
+    """(numbers, editions) per passage of the sources: a table cell (with its row's first cell and its
+    column's header) or a clause of a sentence (a clause naming no edition belongs to the one named before)."""
+    units: list[tuple[set[str], set[str]]] = []
+    header: list[str] = []
+    for line in evidence.splitlines():
+        if line.lstrip().startswith("|"):
+            cells = _cells(line)
+            if not header:
+                header = cells
+                continue
+            if all(set(c) <= set("-: ") for c in cells):
+                continue
+            for j, cell in enumerate(cells[1:], start=1):
+                row = _names_in(cells[0], key) | (_names_in(header[j], key) if j < len(header) else set())
+                units += _clauses(f"{cells[0]}, {cell}", key, row)
+            continue
+        header = []
+        for sentence in DRAFT_SENTENCE.split(line):
+            units += _clauses(sentence, key, set())
+    return units
+
+
+def _clauses(text: str, key: dict[str, str], given: set[str]) -> list[tuple[set[str], set[str]]]:
+    """A clause's numbers belong to the editions it names, else to those named before it in the same
+    sentence or cell, else to `given` (the row and column), else to every edition the sentence names."""
+    everywhere, before, out = _names_in(text, key), set(), []
+    for clause in CLAUSE.split(text):
+        before = _names_in(clause, key) or before
+        out.append(({_number(n) for n in NUMBER.findall(clause)}, before or given or everywhere))
+    return out
+
+
+def _yearly(text: str, start: int, end: int) -> bool:
+    return bool(YEARLY_AFTER.match(text, end) or YEARLY_BEFORE.search(text[max(0, start - 6):start]))
+
+
+def edition_mismatches(draft: str, evidence: str) -> list[str]:
+    """Numbers in a draft sentence naming an edition that no source passage gives for that edition, edition
+    names no source has, and amounts quoted per year that the sources give per another period."""
+    if not evidence.strip():  # nothing to compare with: amounts are unsupported_amounts', claims another rule's
+        return []
+    text = CITATION_MARK.sub("", draft)
+    text = re.sub(r"(?m)^\s*\d+[.)]\s+", "", text)  # list numbering is not a fact
+    key = _edition_names(evidence, text)
+    low = evidence.lower()
+    found: list[str] = []
+    named = [m.group(0) for m in EDITION_WORD.finditer(text)] + ZH_EDITION.findall(text)
+    for mention in named:
+        name = mention if mention.endswith("版") else mention.split()[0]
+        if (name not in evidence if name.endswith("版") else
+                not re.search(rf"\b{re.escape(name.lower())}\b", low)):
+            found.append(f"“{mention}”: no source names it")
+    units = _number_units(evidence, key) if key else []
+    for sentence in DRAFT_SENTENCE.split(text):
+        names = _names_in(sentence, key)
+        if not names:
+            continue
+        for m in NUMBER.finditer(sentence):
+            number, unit = _number(m.group(0)), SHOWN_UNIT.match(sentence, m.end())
+            shown = sentence[max(0, m.start() - 1):m.start()].strip(" ,:") + m.group(0) + (unit.group(0) if unit else "")
+            holders = [n for nums, n in units if number in nums]
+            if not holders:
+                found.append(f"“{shown.strip()}” for {', '.join(sorted(names))} is in no source")
+            elif not any(not h or h & names for h in holders):
+                found.append(f"“{shown.strip()}” is given for {', '.join(sorted(set().union(*holders)))}, "
+                             f"not {', '.join(sorted(names))}")
+    for m in MONEY.finditer(text):
+        if not _yearly(text, m.start(), m.end()):
+            continue
+        digits = _digits(m.group(0))
+        given = [e for e in NUMBER.finditer(evidence) if _number(e.group(0)) == _number(digits)]
+        if given and not any(_yearly(evidence, e.start(), e.end()) for e in given):
+            found.append(f"“{m.group(0)}” a year: the sources give {m.group(0).strip()} for another period")
+    return list(dict.fromkeys(found))
 
 
 def _matches(rx: re.Pattern[str] | None, text: str, limit: int = 3) -> list[str]:
@@ -84,7 +235,41 @@ def _commitment(rule: Rule, f: DraftFacts) -> str | None:
 
 def _unsupported_price(rule: Rule, f: DraftFacts) -> str | None:
     amounts = unsupported_amounts(f.text, f.evidence)
-    return f"{', '.join(amounts[:3])} is in no source" if amounts else None
+    found = [f"{', '.join(amounts[:3])} is in no source"] if amounts else []
+    found += [m for m in edition_mismatches(f.text, f.evidence) if not any(a in m for a in amounts)]
+    return "; ".join(found[:3]) or None
+
+
+def _customer_request(rule: Rule, f: DraftFacts) -> str | None:
+    """The customer asks for a discount, special pricing or other contract terms: a person answers that,
+    whatever the draft says (the model often declines politely without any word the commitment rule sees)."""
+    found = _matches(rule.regex("patterns"), f.customer_text)
+    return f"the customer wrote “{'”, “'.join(found)}”" if found else None
+
+
+def _handover_promise(rule: Rule, f: DraftFacts) -> str | None:
+    """The draft says a person will take over (often our own fallback or holding text, copied from the
+    history). The runner turns this into a real handoff; anywhere else it holds the draft."""
+    if set(f.tools_called) & set(rule.params.get("kept_by_tools", [])):
+        return None  # the turn routed the lead, scheduled the call or handed over: someone does follow up
+    found = _matches(rule.regex("patterns"), f.text, limit=1)
+    return f"“{found[0]}”" if found else None
+
+
+def _reply_language(rule: Rule, f: DraftFacts) -> str | None:
+    """The draft is in another language than the message it answers (a small model follows the history's
+    language). A finding that holds the draft rather than a retry: the prompt already names the language
+    (prompts/customer.*.md: "Reply in the customer's language"), so asking the same model again with the
+    same prompt and history mostly repeats the cost of a turn on a CPU (and the streamed sentences are
+    already shown; the held reply replaces them); a reviewer fixes it in seconds, and the breaker counts it.
+    Messages too short to tell ("ok", "SSO?", "好的") are not judged."""
+    floor = int(rule.params.get("min_letters", 8))
+    draft = CITATION_MARK.sub("", f.text)
+    if min(sum(ch.isalpha() for ch in t) for t in (f.customer_text, draft)) < floor:
+        return None
+    want, got = detect_language(f.customer_text), detect_language(draft)
+    names = {"en": "English", "zh": "Chinese"}
+    return f"the customer wrote in {names[want]}, the draft is in {names[got]}" if want != got else None
 
 
 def _unsupported_claim(rule: Rule, f: DraftFacts) -> str | None:
@@ -165,13 +350,14 @@ def _circuit_breaker(rule: Rule, f: DraftFacts) -> str | None:
 
 
 CHECKS: dict[str, Callable[[Rule, DraftFacts], str | None]] = {
-    "commitment": _commitment, "unsupported_price": _unsupported_price, "unsupported_claim": _unsupported_claim,
-    "pii": _pii, "negative_sentiment": _negative_sentiment, "new_rep": _new_rep, "channel": _channel,
-    "first_contact": _first_contact, "low_confidence": _low_confidence, "output_check": _output_check,
+    "commitment": _commitment, "customer_request": _customer_request, "unsupported_price": _unsupported_price,
+    "unsupported_claim": _unsupported_claim, "pii": _pii, "negative_sentiment": _negative_sentiment,
+    "new_rep": _new_rep, "channel": _channel, "first_contact": _first_contact, "low_confidence": _low_confidence,
+    "output_check": _output_check, "reply_language": _reply_language, "handover_promise": _handover_promise,
     "circuit_breaker": _circuit_breaker, "prompt_disclosure": _prompt_disclosure,
 }
 # Rules that look only at the draft's text: the streaming path checks these sentence by sentence.
-TEXT_RULES = ("commitment", "unsupported_price", "pii")
+TEXT_RULES = ("commitment", "unsupported_price", "pii", "handover_promise")
 
 
 class VerificationPolicy:
@@ -195,7 +381,8 @@ class VerificationPolicy:
 
     def before_drafting(self, facts: DraftFacts) -> Verdict:
         """Rules that do not depend on the draft's text: known before the first token streams."""
-        return self.evaluate(facts, skip=(*TEXT_RULES, "unsupported_claim", "low_confidence", "output_check"))
+        return self.evaluate(facts, skip=(*TEXT_RULES, "unsupported_claim", "low_confidence", "output_check",
+                                          "reply_language"))
 
     def sentence(self, sentence: str, *, evidence: str, persona: str) -> Verdict:
         return self.evaluate(DraftFacts(sentence, persona=persona, evidence=evidence), only=TEXT_RULES)

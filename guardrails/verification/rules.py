@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.json")
-KNOWN_RULES = ("commitment", "unsupported_price", "unsupported_claim", "pii", "negative_sentiment", "new_rep",
-               "channel", "first_contact", "low_confidence", "output_check", "circuit_breaker", "prompt_disclosure")
+KNOWN_RULES = ("commitment", "customer_request", "unsupported_price", "unsupported_claim", "pii", "negative_sentiment",
+               "new_rep", "channel", "first_contact", "low_confidence", "output_check", "reply_language",
+               "handover_promise", "circuit_breaker", "prompt_disclosure")
 
 
 class RulesError(ValueError):

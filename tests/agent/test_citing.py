@@ -39,3 +39,15 @@ def test_sharing_only_the_product_name_and_filler_words_is_no_citation():
     assert cites == []
     _, cites = attach_citations("Databend Cloud encrypts your data at rest and in transit.", sources)
     assert [c.source for c in cites] == ["doc1.md"]
+
+
+def test_a_reply_sharing_only_filler_and_the_product_name_with_a_source_cites_nothing():
+    slack = hit(1, "Dashboards, alerts and AI Insights digests can be delivered to:\n- **Slack** – post charts to "
+                   "channels, get alerts, and ask AI Insights questions with the `/lumen` command.\n- **Email** – to "
+                   "any address, including people without a Lumen account.")
+    other = hit(2, "Severity 1 tickets get a first response within 30 minutes on Enterprise.")
+    for reply in ["Thank you for your interest in Lumen Analytics. A colleague from our sales team will follow up "
+                  "with you to discuss the details of your request.",
+                  "I'm sorry, but I can't assist with that. I'm here to help with sales and product information, not "
+                  "with legal or financial matters. If you have any other questions, feel free to ask."]:
+        assert attach_citations(reply, [slack, other])[1] == []

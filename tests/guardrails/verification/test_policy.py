@@ -132,3 +132,110 @@ def test_a_reply_reciting_the_system_prompt_is_held(text):
 ])
 def test_replies_sharing_a_few_words_with_the_system_prompt_go_out(text):
     assert POLICY.evaluate(DraftFacts(text, cited=True, evidence="$49", instructions=INSTRUCTIONS)).rules == []
+
+
+# --- the customer's own request, edition facts, handover promises, reply language ------------------------
+
+@pytest.mark.parametrize("asked", [
+    "Can you give me a 40% discount and change the contract's liability clause?",
+    "I want a 40% discount and a change to the liability clause of our contract, please.",
+    "Could we get special pricing if we sign for three years?",
+    "Can we use our own MSA instead of your terms?",
+    "能不能再便宜点？给我们打八折吧。",
+    "我们想修改合同里的赔偿条款。",
+])
+def test_a_customer_asking_for_a_discount_or_contract_terms_is_held_whatever_the_draft_says(asked):
+    # the drafts the model wrote in QA: no commitment word, so only the customer's message can tell
+    for draft in ["I'm here to help with sales and product information, not with legal or financial matters.",
+                  "Thank you for your interest in Lumen Analytics, we are glad to help."]:
+        verdict = POLICY.evaluate(DraftFacts(draft, cited=True, customer_text=asked))
+        assert verdict.rules[0] == "customer_request", verdict  # (the Chinese ones are in the wrong language too)
+        assert verdict.reasons[0].startswith("customer_request: the customer asks for a discount")
+
+
+@pytest.mark.parametrize("asked", ["How much is the Pro edition?", "What uptime do you commit to on Pro?",
+                                   "We have a budget of $15k for about 20 users.", "专业版多少钱？", "支持哪些单点登录协议？"])
+def test_ordinary_questions_are_no_customer_request(asked):
+    assert "customer_request" not in POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked)).rules
+
+
+EDITIONS = """| Edition | Billed annually | Billed monthly | Minimum users | Maximum users |
+|---|---|---|---|---|
+| Starter | $19 | $24 | 3 | 25 |
+| Pro | $49 | $59 | 5 | No limit |
+| Enterprise | Custom quote, from $30,000 per year | Not available | 25 | No limit |
+
+| Feature | Starter | Pro | Enterprise |
+|---|---|---|---|
+| Event data retention | 12 months | 36 months | Configurable, up to 7 years |
+| Uptime SLA | None (99.5% target) | 99.9% | 99.95% |
+
+Every new company can try Lumen free for 14 days. The trial runs on the Pro edition.
+12 months on Starter, 36 months on Pro, and on Enterprise a retention period you configure, up to 7 years."""
+EDITIONS_ZH = """Lumen 提供基础版（Starter）、专业版（Pro）和企业版（Enterprise）三个版本。
+| 功能 | 基础版 | 专业版 | 企业版 |
+|---|---|---|---|
+| 事件数据保留期 | 12 个月 | 36 个月 | 可配置，最长 7 年 |
+中国大陆以外的客户：基础版年付 $19、月付 $24；专业版年付 $49、月付 $59（均为每用户每月）；企业版每年 $30,000 起。"""
+
+
+@pytest.mark.parametrize(("draft", "evidence", "words"), [
+    ("The Enterprise edition includes SSO and 36 months of event data retention [1].", EDITIONS,
+     "“36 months” is given for Pro, not Enterprise"),
+    ("The Basic edition allows up to 100 users [1].", EDITIONS, "“Basic edition”: no source names it"),
+    ("The Pro edition comes with a 99.95% uptime SLA [1].", EDITIONS, "“99.95%” is given for Enterprise, not Pro"),
+    ("The Starter edition costs $19 annually [1].", EDITIONS, "“$19” a year"),
+    ("企业版的数据保留期是 36 个月 [1]。", EDITIONS_ZH, "“36 个月” is given for Pro, not Enterprise"),
+])
+def test_a_number_tied_to_another_edition_or_an_unknown_edition_is_held(draft, evidence, words):
+    verdict = POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence))
+    assert verdict.rules == ["unsupported_price"], verdict
+    assert words in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("draft", "evidence"), [
+    ("The Pro edition costs $49 per user per month, billed annually [1].", EDITIONS),
+    ("Starter is $19 per user per month billed annually, for 3 to 25 users [1].", EDITIONS),
+    ("Enterprise keeps event data for up to 7 years, Pro for 36 months [1].", EDITIONS),
+    ("Pro has a 99.9% uptime SLA and Enterprise 99.95% [1].", EDITIONS),
+    ("Enterprise starts at $30,000 per year [1].", EDITIONS),
+    ("The 14-day trial runs on the Pro edition [1].", EDITIONS),  # the number names no edition in the source
+    ("专业版年付 $49，企业版每年 $30,000 起 [1]。", EDITIONS_ZH),
+    ("基础版的数据保留 12 个月 [1]。", EDITIONS_ZH),
+])
+def test_numbers_the_sources_give_for_the_same_edition_go_out(draft, evidence):
+    assert POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence)).rules == []
+
+
+@pytest.mark.parametrize("draft", [
+    "I'm sorry, but I can't assist with that. I've passed your message to our team and a person will reply here soon.",
+    "Thanks for your patience — a colleague is checking this answer and will reply here shortly.",
+    "Thank you for your interest. A colleague from our sales team will follow up with you to discuss the details.",
+    "抱歉，我现在无法回答。我已经把您的消息转给了我们的团队，稍后会有同事在这里回复您。",
+    "感谢您的耐心等待，我们的同事正在核实这个回答，稍后会在这里回复您。",
+])
+def test_a_draft_promising_a_person_is_a_handover_promise(draft):
+    assert review_reasons(draft, evidence="", persona="customer").rules == ["handover_promise"]
+
+
+@pytest.mark.parametrize("draft", [
+    "I don't know that from our documentation; shall I connect you with a person from our team?",
+    "Severity 1 tickets on Enterprise get a first response within 30 minutes [1].",
+    "如果需要，我可以为您转接我们的同事。",
+])
+def test_offering_a_person_is_no_promise(draft):
+    assert "handover_promise" not in review_reasons(draft, evidence="30", persona="customer").rules
+
+
+@pytest.mark.parametrize(("asked", "draft", "rules"), [
+    ("Do you support SSO?", "是的，支持 SAML 2.0 和 OIDC [1]。", ["reply_language"]),
+    ("专业版支持单点登录吗？", "Yes, Pro supports SAML 2.0 and OIDC single sign-on [1].", ["reply_language"]),
+    ("Do you support SSO?", "Yes, SAML 2.0 / OIDC is supported on Pro and Enterprise [1].", []),
+    ("专业版支持单点登录吗？", "支持，专业版提供 SAML 2.0 / OIDC 单点登录 [1]。", []),
+    ("ok", "好的 [1]。", []),  # too short to tell
+])
+def test_a_reply_in_another_language_than_the_message_is_held(asked, draft, rules):
+    verdict = POLICY.evaluate(DraftFacts(draft, cited=True, customer_text=asked))
+    assert verdict.rules == rules, verdict
+    if rules:
+        assert "the customer wrote in" in verdict.reasons[0]
