@@ -152,7 +152,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(web_chat_router(container.runner, container.conversations, container.web_access,
                                        s.max_message_chars))
     company = container.runner.config.company
-    app.include_router(pages_router(company))
+    app.include_router(pages_router(company, s.max_message_chars))
     app.include_router(console_router(container.desk, container.conversations, container.tokens,
                                       container.staff_inbox, lambda: flow_stats(container.engine), company))
     app.include_router(review_api_router(container.desk, container.conversations, container.tokens))
