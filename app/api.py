@@ -44,26 +44,29 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await _too_large(self.limit, scope, send)
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.limit:
+                return await _too_large(self.limit, scope, send)
+            return await self.app(scope, receive, send)  # the server stops a body at its declared length
+        # No length (Transfer-Encoding: chunked): read the body here, counting, so that an oversize one is
+        # refused with 413 rather than failing in the middle of the app's parsing. At most limit bytes wait.
+        buffered: list[dict[str, Any]] = []
         seen = 0
-
-        async def limited() -> dict[str, Any]:
-            nonlocal seen
+        while True:
             message = await receive()
+            buffered.append(message)
+            if message["type"] != "http.request":
+                break
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge
-            return message
+                return await _too_large(self.limit, scope, send)
+            if not message.get("more_body"):
+                break
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(self.limit, scope, send)
+        async def replay() -> dict[str, Any]:
+            return buffered.pop(0) if buffered else await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(limit: int, scope: Scope, send: Send) -> None:
@@ -152,7 +155,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(web_chat_router(container.runner, container.conversations, container.web_access,
                                        s.max_message_chars))
     company = container.runner.config.company
-    app.include_router(pages_router(company))
+    app.include_router(pages_router(company, s.max_message_chars))
     app.include_router(console_router(container.desk, container.conversations, container.tokens,
                                       container.staff_inbox, lambda: flow_stats(container.engine), company))
     app.include_router(review_api_router(container.desk, container.conversations, container.tokens))

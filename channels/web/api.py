@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import APIRouter, Header, HTTPException, Path, Request
 from fastapi.responses import Response, StreamingResponse
@@ -18,6 +20,42 @@ ERRORS = {404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": Err
           415: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 ConversationId = Path(..., pattern=CONVERSATION_ID, description="Chosen by the client; created on first message.")
 ConversationKey = Header(None, alias=KEY_HEADER, description="The key the first reply gave (channels/web/access.py).")
+TURN_WAIT_S = 120.0  # how long a message waits for the reply in progress; then 409
+BUSY = "a reply is still being written in this conversation; send again when it is done"
+
+
+class Turns:
+    """One turn at a time per conversation: a second message waits for the reply in progress, so replies
+    come in the order the messages were sent, each with the ones before it as context.
+
+    The locks are process-local (keyed by conversation id, shared by the server's worker threads): enough
+    for the embedded default of one process. Several processes serving the same conversations would need
+    a lock they share (a database row lock, say)."""
+
+    def __init__(self, wait_s: float):
+        self.wait_s = wait_s
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}  # lock, how many requests hold or want it
+
+    @contextmanager
+    def turn(self, conversation_id: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(conversation_id, (threading.Lock(), 0))
+            self._locks[conversation_id] = (lock, users + 1)
+        try:
+            if not lock.acquire(timeout=self.wait_s):
+                raise HTTPException(409, BUSY)
+            try:
+                yield
+            finally:
+                lock.release()  # a plain Lock: a stream may end on another thread than it began
+        finally:
+            with self._guard:
+                lock, users = self._locks[conversation_id]
+                if users == 1:
+                    del self._locks[conversation_id]
+                else:
+                    self._locks[conversation_id] = (lock, users - 1)
 
 
 def require_json(request: Request) -> None:
@@ -26,8 +64,10 @@ def require_json(request: Request) -> None:
         raise HTTPException(415, f"send JSON with content-type application/json (got {ctype or 'none'!r})")
 
 
-def web_chat_router(runner: Runner, conversations: ConversationStore, access: WebAccess, max_chars: int) -> APIRouter:
+def web_chat_router(runner: Runner, conversations: ConversationStore, access: WebAccess, max_chars: int,
+                    turn_wait_s: float | None = None) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["web chat"])
+    turns = Turns(TURN_WAIT_S if turn_wait_s is None else turn_wait_s)
 
     def inbound(conversation_id: str, key: str | None, body: PostMessage) -> Inbound:
         if len(body.text) > max_chars:
@@ -41,11 +81,16 @@ def web_chat_router(runner: Runner, conversations: ConversationStore, access: We
     def post_message(request: Request, response: Response, body: PostMessage, conversation_id: str = ConversationId,
                      key: str | None = ConversationKey) -> ReplyOut:
         """Send a customer message and get the reply (or a holding reply when a person must check it). The
-        first message starts the conversation; its reply carries the key every later request must send."""
+        first message starts the conversation; its reply carries the key every later request must send.
+
+        One turn at a time per conversation: while a reply is being written (here or by POST …/stream), a
+        second message waits for it and is then answered with it as context. After waiting two minutes it
+        gets 409 "a reply is still being written"."""
         require_json(request)
         msg = inbound(conversation_id, key, body)
         try:
-            reply = runner.handle(msg)
+            with turns.turn(conversation_id):
+                reply = runner.handle(msg)
         except DuplicateMessage:
             raise HTTPException(409, "this client_message_id was already received") from None
         response.headers[KEY_HEADER] = access.key_for(conversation_id)
@@ -56,21 +101,29 @@ def web_chat_router(runner: Runner, conversations: ConversationStore, access: We
     def stream_message(request: Request, body: PostMessage, conversation_id: str = ConversationId,  # noqa: ANN201
                        key: str | None = ConversationKey):
         """Like POST …/messages, but the reply streams as server-sent events: `delta` events with text,
-        then one `reply` event with the final text, status, citations and the conversation key."""
+        then one `reply` event with the final text, status, citations and the conversation key.
+
+        One turn at a time per conversation, as for POST …/messages: a second message waits for the reply
+        being written before its own stream starts, or gets 409 "a reply is still being written" after two
+        minutes."""
         require_json(request)
         msg = inbound(conversation_id, key, body)
         conversation_key = access.key_for(conversation_id)
 
         def events() -> Iterator[str]:
-            try:
-                for event in runner.stream(msg):
-                    if event["type"] == "reply":
-                        event = {**event, "conversation_key": conversation_key}
-                    yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-            except DuplicateMessage:
-                yield "event: error\ndata: {\"error\": \"duplicate client_message_id\"}\n\n"
+            with turns.turn(conversation_id):
+                yield ""  # the turn is ours: taken below, before the response starts (else 409)
+                try:
+                    for event in runner.stream(msg):
+                        if event["type"] == "reply":
+                            event = {**event, "conversation_key": conversation_key}
+                        yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+                except DuplicateMessage:
+                    yield "event: error\ndata: {\"error\": \"duplicate client_message_id\"}\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream",
+        stream = events()
+        next(stream)  # waits for the turn; once started, closing the stream (done, or the client gone) ends it
+        return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no",
                                           KEY_HEADER: conversation_key})
 

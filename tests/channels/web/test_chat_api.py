@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
+import httpx
+import pytest
+
 from app.demo.seed import DOCS
+from channels.web.access import KEY_HEADER
+from tests.channels.browser import live_server
 from tests.conftest import chat_client
 
 DOCS_ROOT = DOCS["public"]
@@ -152,3 +158,82 @@ def test_model_endpoint_down_gives_polite_fallback_and_loses_nothing(data_dir: P
     assert "sk-test-secret" not in caplog.text
     [item] = c.queue.pending()
     assert item.conversation_id == "down-1" and item.reasons[0].startswith("model_unavailable")
+
+
+def test_a_chunked_body_over_the_limit_gets_413_like_one_with_a_length(client):
+    url = "/v1/conversations/chunked-1/messages"
+    big = json.dumps({"text": "x" * 100_000}).encode()
+
+    def chunks(body: bytes):  # noqa: ANN202 - no length known: httpx sends Transfer-Encoding: chunked
+        yield from (body[i:i + 4096] for i in range(0, len(body), 4096))
+
+    with_length = client.post(url, content=big, headers={"content-type": "application/json"})
+    chunked = client.post(url, content=chunks(big), headers={"content-type": "application/json"})
+    assert chunked.request.headers.get("transfer-encoding") == "chunked"
+    assert "content-length" not in chunked.request.headers
+    assert with_length.status_code == chunked.status_code == 413, chunked.text
+    assert chunked.json() == with_length.json() == {"error": {"code": 413,
+                                                              "message": "request body is larger than 65536 bytes"}}
+    small = client.post(url, content=chunks(json.dumps({"text": "How much is the Pro edition?"}).encode()),
+                        headers={"content-type": "application/json"})
+    assert small.status_code == 200 and small.json()["status"] == "sent", "a chunked body within the limit is read"
+
+
+FIRST_ANSWER = "The Pro edition is $49 per user per month."
+
+
+def _race(container, second_path: str) -> dict[str, httpx.Response]:  # noqa: ANN001
+    """On a live server (its worker threads), a customer sends a message to a started conversation while
+    the reply to the one before is still being written; returns both responses."""
+    from agent.llm.local import free_port
+    from app.api import create_app
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_reply(_messages):  # noqa: ANN001, ANN202
+        started.set()
+        release.wait(30)
+        return FIRST_ANSWER
+
+    cid, got = "turns-1", {}
+    with live_server(create_app(container), free_port()) as base:
+        first = httpx.post(f"{base}/v1/conversations/{cid}/messages", json={"text": "Hello"}, timeout=60)
+        headers = {KEY_HEADER: first.headers[KEY_HEADER]}
+        container.model.chat.script.append(slow_reply)
+
+        def send(name: str, path: str, text: str) -> None:
+            got[name] = httpx.post(f"{base}/v1/conversations/{cid}/{path}", json={"text": text}, headers=headers,
+                                   timeout=60)
+
+        a = threading.Thread(target=send, args=("first", "messages", "How much is the Pro edition?"))
+        a.start()
+        assert started.wait(30), "the first reply did not start"
+        b = threading.Thread(target=send, args=("second", second_path, "And with SSO?"))
+        b.start()
+        b.join(2)  # time enough for a second turn to run beside the first (it did before)
+        release.set()
+        a.join(60)
+        b.join(60)
+    return got
+
+
+def test_a_second_message_waits_for_the_reply_in_progress(seeded_container):
+    got = _race(seeded_container, "stream")
+    assert got["first"].status_code == got["second"].status_code == 200, got["second"].text
+    assert "event: reply" in got["second"].text
+    stored = seeded_container.conversations.messages("turns-1")
+    assert [m.role for m in stored] == ["customer", "assistant"] * 3, [(m.role, m.text[:30]) for m in stored]
+    assert [m.text for m in stored[2:4]] == ["How much is the Pro edition?", FIRST_ANSWER]
+    last_call = "\n".join(str(m.content) for m in seeded_container.model.chat.calls[-1])
+    assert FIRST_ANSWER in last_call, "the second reply is written with the first one as context"
+
+
+@pytest.mark.parametrize("path", ["messages", "stream"])
+def test_a_message_that_waits_too_long_gets_409(seeded_container, monkeypatch, path):
+    monkeypatch.setattr("channels.web.api.TURN_WAIT_S", 0.5)
+    got = _race(seeded_container, path)
+    assert got["first"].status_code == 200
+    assert got["second"].status_code == 409
+    assert "a reply is still being written" in got["second"].json()["error"]["message"]
+    stored = seeded_container.conversations.messages("turns-1")
+    assert [m.role for m in stored] == ["customer", "assistant"] * 2, "the refused message is not kept"

@@ -75,6 +75,7 @@ def reviewer_page(browser, base: str, token: str):  # noqa: ANN001, ANN201
 def customer_asks(browser, base: str, question: str):  # noqa: ANN001, ANN201
     page = browser.new_context(viewport={"width": 720, "height": 700}).new_page()
     page.goto(base + "/")
+    page.click("#agree")  # the consent notice comes first
     page.fill("#text", question)
     page.keyboard.press("Enter")
     page.wait_for_selector(".msg.assistant.held")
