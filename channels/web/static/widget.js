@@ -75,7 +75,7 @@
       <div class="banner" hidden></div>
       <div class="consent" hidden><div class="notice"></div>
         <div class="actions"><button class="agree"></button><button class="decline secondary"></button></div></div>
-      <form><textarea rows="2" maxlength="8000"></textarea><button type="submit"></button></form>
+      <form><textarea rows="2"></textarea><button type="submit"></button></form>
     </div>
   </div>`;
   const $ = (s) => root.querySelector(s);
@@ -146,6 +146,7 @@
   let loaded = false;
   async function history() {
     loaded = true;
+    if (!convKey) { bubble("assistant", T.greeting); return; }  // not started yet: nothing to fetch
     const r = await api(`/v1/conversations/${encodeURIComponent(cid)}/messages`);
     if (!r.ok) { bubble("assistant", T.greeting); return; }
     const data = await r.json();
@@ -175,7 +176,10 @@
         headers: {"content-type": "application/json"},
         body: JSON.stringify({text, visitor_id: d.visitorId || null, visitor_hash: d.visitorHash || null,
                               client_message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now())})});
-      if (!r.ok) { out.textContent = ((await r.json().catch(() => ({}))).error || {}).message || T.error; return; }
+      if (!r.ok) {  // e.g. 413 over the length limit: say why, and give the text back to fix and resend
+        out.textContent = ((await r.json().catch(() => ({}))).error || {}).message || T.error;
+        input.value = text; return;
+      }
       const reader = r.body.getReader(), dec = new TextDecoder(); let buf = "";
       for (;;) {
         const {value, done} = await reader.read(); if (done) break;

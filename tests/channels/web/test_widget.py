@@ -137,6 +137,8 @@ def test_widget_in_chromium_on_a_phone(widget_app):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
         page.goto(site + "/en")
         page.click(f"{W} .launcher")
         panel = page.locator(f"{W} .panel")
@@ -150,6 +152,17 @@ def test_widget_in_chromium_on_a_phone(widget_app):
         page.click(f"{W} .agree")
         page.wait_for_selector(f"{W} textarea:not([disabled])")
         assert [e.action for e in c.audit.entries()].count("consent.widget_granted") == 1  # an anonymous visitor
+        assert not [r for r in requests if "/messages" in r], "a conversation not started has no history to fetch"
+
+        # over the length limit: the server's reason is shown and the text is given back, not lost
+        long = "Tell me everything. " * 450
+        page.fill(f"{W} textarea", long)
+        page.click(f"{W} form button")
+        page.wait_for_function(f"document.querySelector('{W}').shadowRoot.querySelector('textarea').value.length > 0 "
+                               f"&& !document.querySelector('{W}').shadowRoot.querySelector('textarea').disabled")
+        assert page.input_value(f"{W} textarea") == long.strip()
+        assert "the limit is 8000" in page.inner_text(f"{W} .log")
+        page.fill(f"{W} textarea", "")
 
         # send, stream, sources
         page.fill(f"{W} textarea", "How much is the Pro edition?")
