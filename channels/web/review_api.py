@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from agent.conversations import ConversationStore
+from channels.request_bodies import STRICT
 from channels.review import ReviewDesk
 from channels.web.auth import requires
 from channels.web.schemas import ErrorOut
@@ -52,6 +53,7 @@ class ItemDetailOut(ItemOut):
 
 
 class DecisionIn(BaseModel):
+    model_config = STRICT
     decision: Literal["approve", "edit", "reject"]
     text: str | None = Field(None, description="edit of a reply draft: the text to send")
     args: dict[str, Any] | None = Field(None, description="edit of a tool call: the arguments to run it with")
@@ -59,6 +61,7 @@ class DecisionIn(BaseModel):
 
 
 class ReassignIn(BaseModel):
+    model_config = STRICT
     to: str = Field(..., min_length=1, max_length=64)
 
 

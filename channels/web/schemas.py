@@ -7,10 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from channels.request_bodies import STRICT
+
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 
 
 class PostMessage(BaseModel):
+    model_config = STRICT
     text: str = Field(..., description="What the customer typed.", examples=["How much is the Pro edition?"])
     visitor_id: str | None = Field(None, max_length=128, description="Stable id of the web visitor, if known.")
     visitor_hash: str | None = Field(None, max_length=128, description="Hex HMAC-SHA256 of visitor_id under the "

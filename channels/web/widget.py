@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from channels.request_bodies import STRICT
 from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.schemas import CONVERSATION_ID
 
@@ -30,6 +31,7 @@ def notice_version(text: str) -> str:
 
 
 class ConsentIn(BaseModel):
+    model_config = STRICT
     conversation_id: str = Field(..., pattern=CONVERSATION_ID)
     decision: Literal["granted", "declined"]
     language: Literal["en", "zh"]
