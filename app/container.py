@@ -11,13 +11,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect
+
 from agent.checkpoint import open_checkpointer
 from agent.conversations import ConversationStore
 from agent.data_rights import conversation_eraser, conversation_exporter, conversations_of
 from agent.llm.factory import LlmConfig, ModelHandle, build_model
 from agent.runner import Runner, RunnerConfig
 from agent.usage import Price, UsageStore
-from app.db import make_engine
+from app.db import current_revision, make_engine, upgrade
 from app.settings import Settings
 from channels.outbox import OutboundMessage, Outbox, Periodic, StaffInbox, Worker
 from channels.outbox.agent import AgentResumeAdapter
@@ -85,11 +87,21 @@ class Container:
         self._script = script
         self._extra_tools = list(tools or [])
         self._workers: list[Worker] = []
+        self._new_audit_key = False
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     @functools.cached_property
     def engine(self):  # noqa: ANN201
         return make_engine(self.settings.database_url)
+
+    def setup_database(self) -> None:
+        """Create or migrate the schema (`salesagent db upgrade`, and each command that starts the app). A new
+        database also gets the audit chain's signed genesis head, so that even its empty chain has a head
+        and a deleted chain shows as one (guardrails/audit/chain.py)."""
+        new = current_revision(self.engine) is None
+        upgrade(self.settings.database_url)
+        if new:
+            self.audit.start()
 
     @functools.cached_property
     def crm(self) -> SqlCrmStore:
@@ -272,7 +284,12 @@ class Container:
 
     @functools.cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.engine, key=self.audit_key)
+        log = AuditLog(self.engine, key=self.audit_key)
+        if self._new_audit_key and inspect(self.engine).has_table("audit_head"):
+            # A key made just now has signed nothing, so a chain without a head is new, not deleted: start
+            # it (a database set up by `app.db.upgrade` alone, as in tests). Else `setup_database` does.
+            log.start()
+        return log
 
     @functools.cached_property
     def audit_key(self) -> bytes:
@@ -287,6 +304,7 @@ class Container:
 
             path.write_text(secrets.token_hex(32) + "\n")
             path.chmod(0o600)
+            self._new_audit_key = True
         return path.read_text().strip().encode()
 
     # -- consent and data-subject rights ---------------------------------------------------------
