@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
 import hmac
 import logging
+import os
+import secrets
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from agent.checkpoint import open_checkpointer
 from agent.conversations import ConversationStore
@@ -17,7 +23,7 @@ from agent.data_rights import conversation_eraser, conversation_exporter, conver
 from agent.llm.factory import LlmConfig, ModelHandle, build_model
 from agent.runner import Runner, RunnerConfig
 from agent.usage import Price, UsageStore
-from app.db import make_engine
+from app.db import current_revision, make_engine, upgrade
 from app.settings import Settings
 from channels.outbox import OutboundMessage, Outbox, Periodic, StaffInbox, Worker
 from channels.outbox.agent import AgentResumeAdapter
@@ -85,11 +91,24 @@ class Container:
         self._script = script
         self._extra_tools = list(tools or [])
         self._workers: list[Worker] = []
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._new_audit_key = False
+        private_dir(settings.data_dir)
 
     @functools.cached_property
     def engine(self):  # noqa: ANN201
+        path = sqlite_file(self.settings.database_url)
+        if path is not None:
+            private_file(path)
         return make_engine(self.settings.database_url)
+
+    def setup_database(self) -> None:
+        """Create or migrate the schema (`salesagent db upgrade`, and each command that starts the app). A new
+        database also gets the audit chain's signed genesis head, so that even its empty chain has a head
+        and a deleted chain shows as one (guardrails/audit/chain.py)."""
+        new = current_revision(self.engine) is None
+        upgrade(self.settings.database_url)
+        if new:
+            self.audit.start()
 
     @functools.cached_property
     def crm(self) -> SqlCrmStore:
@@ -194,12 +213,15 @@ class Container:
 
     @functools.cached_property
     def chroma(self):  # noqa: ANN201 - chromadb client
+        if not self.settings.chroma_url:  # local files: past cases (anonymised) and internal documents
+            private_dir(self.settings.chroma_path)
         return open_chroma(self.settings.chroma_path, self.settings.chroma_url)
 
     @functools.cached_property
     def kb(self) -> KnowledgeBase:
         s = self.settings
         # embeddings are cached by content hash, so re-ingesting edited files only embeds what changed
+        private_file(s.data_dir / "embeddings.sqlite")
         embedder = CachedEmbedder(self.embedder, s.data_dir / "embeddings.sqlite")
         return KnowledgeBase(self.chroma, embedder, index_dir=s.lexical_index_path)
 
@@ -209,6 +231,8 @@ class Container:
 
     @functools.cached_property
     def checkpointer(self):  # noqa: ANN201
+        if sqlite_file(self.settings.database_url) is not None:  # else the checkpoints live in PostgreSQL
+            private_file(self.settings.checkpoint_path)
         return open_checkpointer(self.settings.database_url, self.settings.checkpoint_path)
 
     @functools.cached_property
@@ -272,7 +296,12 @@ class Container:
 
     @functools.cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.engine, key=self.audit_key)
+        log = AuditLog(self.engine, key=self.audit_key)
+        if self._new_audit_key and inspect(self.engine).has_table("audit_head"):
+            # A key made just now has signed nothing, so a chain without a head is new, not deleted: start
+            # it (a database set up by `app.db.upgrade` alone, as in tests). Else `setup_database` does.
+            log.start()
+        return log
 
     @functools.cached_property
     def audit_key(self) -> bytes:
@@ -283,10 +312,7 @@ class Container:
             return configured.encode()
         path = self.settings.data_dir / "audit_key"
         if not path.exists():
-            import secrets
-
-            path.write_text(secrets.token_hex(32) + "\n")
-            path.chmod(0o600)
+            self._new_audit_key = write_private(path, secrets.token_hex(32) + "\n", replace=False)
         return path.read_text().strip().encode()
 
     # -- consent and data-subject rights ---------------------------------------------------------
@@ -408,8 +434,7 @@ class Container:
         if self.tokens.has_active("admin"):
             return None
         path = self.settings.data_dir / "admin_token"
-        path.write_text(self.tokens.create("admin", "admin", label="bootstrap") + "\n")
-        path.chmod(0o600)
+        write_private(path, self.tokens.create("admin", "admin", label="bootstrap") + "\n", replace=True)
         return path
 
     def close(self) -> None:
@@ -426,3 +451,63 @@ class Container:
             self.checkpointer.conn.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+# -- files with secrets and personal data: private from the moment they exist ---------------------------
+
+
+def private_dir(path: Path) -> None:
+    """Create `path` (the data dir, local Chroma) as 0700 when it does not exist yet. An existing directory
+    is left as it is: it is the operator's (a mount point, a folder shared with backup tooling, or set up
+    on purpose), and changing its mode under them could break that. What in it holds secrets or personal
+    data is made 0600 itself (below), so its mode only shows their names; README says to chmod 700 it."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:  # another process made it just now, the same way
+        return
+    path.chmod(0o700)  # mkdir's mode passes through the umask; we made it, so it is exactly 0700
+
+
+def private_file(path: Path) -> None:
+    """Create an empty SQLite file as 0600 before SQLite first opens it: SQLite gives the -wal, -shm and
+    journal files it makes the database file's mode, and treats an empty file as a new database. An
+    existing file keeps its mode (one made by an older version: chmod 600 it, see README)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def write_private(path: Path, text: str, *, replace: bool) -> bool:
+    """Write a secret to `path`, readable by its owner only from its first byte: it goes to a new temporary
+    file made with O_EXCL and mode 0600 (never an existing file or a symlink), which is then renamed over
+    `path` (`replace`) or linked to it only if nothing is there, so processes starting together agree on
+    one key and none reads a half-written one. False: `path` was there already (and is left alone)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)

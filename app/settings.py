@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field("", description="Base URL users reach us at; defaults to http://host:port.")
+    cookie_secure: Literal["auto", "true", "false"] = Field(
+        "auto", description="The console's session cookie is Secure (sent over HTTPS only): true, false, or auto = "
+        "when the request came over HTTPS, as seen directly or told by a trusted proxy's X-Forwarded-Proto "
+        "(uvicorn trusts FORWARDED_ALLOW_IPS, default 127.0.0.1). Behind a TLS proxy elsewhere: set true.")
     max_message_chars: int = 8000
     pii_vault_key: SecretStr = Field(SecretStr(""), description="Encrypts PII vault values at rest when set.")
 

@@ -46,6 +46,25 @@ def audit_verify(anchors: Annotated[Path | None, typer.Option(help="file written
     out.print(f"audit chain intact: {head.seq if head else 0} entries" + (f", head {head.hash[:16]}" if head else ""))
 
 
+@audit_cli.command("start")
+def audit_start() -> None:
+    """Write the signed genesis head of a chain that has neither entries nor a head, for a database set up
+    before genesis heads (`db upgrade` writes one in every new database). It cannot tell such a database
+    from one whose chain was deleted: run it only if you know this one never had an entry. Its first entry
+    then says the chain was started this way."""
+    c = container()
+    try:
+        started = c.audit.start()
+        if started:
+            c.audit.append(actor="system", action="audit.started", detail={"by": "salesagent audit start"})
+    finally:
+        c.close()
+    if not started:
+        err.print("the chain already has a head or entries; nothing written")
+        raise typer.Exit(1)
+    out.print("audit chain started: signed genesis head written")
+
+
 @audit_cli.command("list")
 def audit_list(subject: str = "", action: str = "", limit: int = 50, after: int = 0,
                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:

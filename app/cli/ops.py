@@ -28,11 +28,13 @@ def config_show() -> None:
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the database schema to the latest revision."""
-    from app.db import upgrade
-
-    s = Settings()
-    upgrade(s.database_url)
+    """Create or migrate the database schema to the latest revision (a new database also gets the audit
+    chain's signed genesis head)."""
+    c = container()
+    try:
+        c.setup_database()
+    finally:
+        c.close()
     out.print("database schema is up to date")
 
 
@@ -71,11 +73,10 @@ def demo_seed() -> None:
     """Load the demo tenant (CRM records and documents). Safe to run again."""
     from sqlalchemy.orm import Session
 
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm, seed_knowledge
 
     c = container()
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as session:
         counts = seed_crm(session, load_tenant())
     out.print("CRM: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -112,7 +113,6 @@ def serve(host: Annotated[str, typer.Option()] = "", port: Annotated[int, typer.
     import uvicorn
 
     from app.api import create_app
-    from app.db import upgrade
     from guardrails.pii.logfilter import install_log_redaction
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -120,7 +120,7 @@ def serve(host: Annotated[str, typer.Option()] = "", port: Annotated[int, typer.
     install_log_redaction()  # every record from every logger: placeholders, never raw PII
     c = container()
     s = c.settings
-    upgrade(s.database_url)
+    c.setup_database()
     host, port = host or s.host, port or s.port
     app = create_app(c)
     base = f"http://{host}:{port}"
@@ -148,12 +148,11 @@ def chat(as_: Annotated[str, typer.Option("--as", help="customer | rep")] = "cus
     """Chat with the agent in the terminal."""
     from agent.runner import ConversationMismatch
     from agent.types import Inbound
-    from app.db import upgrade
 
     if as_ not in {"customer", "rep"}:
         raise typer.BadParameter("--as must be customer or rep")
     c = container()
-    upgrade(c.settings.database_url)
+    c.setup_database()
     cid = conversation or f"cli-{as_}-{uuid.uuid4().hex[:8]}"
     try:
         if as_ == "rep":  # a rep's turns run in that rep's scope: without one every CRM tool refuses

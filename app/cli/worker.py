@@ -40,11 +40,12 @@ def worker(once: Annotated[bool, typer.Option(help="Deliver what is due, run hou
            processes: Annotated[int, typer.Option(min=1, max=64, help="Worker processes to run.")] = 1) -> None:
     """Deliver approved replies, notifications and tool-call decisions from the outbox (retries, backoff,
     exactly-once per idempotency key). Any number may run at once, on any machine sharing the database."""
-    from app.db import upgrade
-    from app.settings import Settings
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    upgrade(Settings().database_url)
+    c = container()
+    try:
+        c.setup_database()
+    finally:
+        c.close()
     if processes == 1 or once:
         handled = _run(once)
         if once:

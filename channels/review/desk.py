@@ -51,7 +51,7 @@ class ReviewDesk:
     def reassign(self, who: Principal, item_id: int, to: str) -> QueuedItem:
         if not to.strip():
             raise QueueError("say who the item goes to")
-        return self.queue.reassign(item_id, to, who.subject)
+        return self.queue.reassign(item_id, to, who.subject, is_admin=who.role == "admin")
 
     def decide(self, who: Principal, item_id: int, decision: str, *, text: str | None = None,
                args: dict[str, Any] | None = None, reason: str = "") -> QueuedItem:

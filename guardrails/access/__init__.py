@@ -2,6 +2,6 @@
 consent/ABAC policy; this package only establishes identity and role."""
 
 from guardrails.access.principal import ROLES, Principal
-from guardrails.access.tokens import TokenStore
+from guardrails.access.tokens import TokenInfo, TokenStore
 
-__all__ = ["ROLES", "Principal", "TokenStore"]
+__all__ = ["ROLES", "Principal", "TokenInfo", "TokenStore"]

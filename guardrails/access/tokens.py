@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import DateTime, Engine, Integer, String, select
@@ -28,6 +29,18 @@ class AccessToken(AccessBase):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown about a token: never the token, nor its hash."""
+
+    id: int
+    role: str
+    subject: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 def _digest(token: str) -> str:
@@ -57,13 +70,26 @@ class TokenStore:
             return Principal(row.role, row.subject)
 
     def revoke(self, token: str) -> bool:
+        return self._revoke(AccessToken.token_hash == _digest(token))
+
+    def revoke_id(self, token_id: int) -> bool:
+        """Revoke by the id `list()` shows, for a token whose value nobody kept."""
+        return self._revoke(AccessToken.id == token_id)
+
+    def _revoke(self, which) -> bool:  # noqa: ANN001 - SQL condition
         with self._sessions() as s:
-            row = s.scalar(select(AccessToken).where(AccessToken.token_hash == _digest(token)))
+            row = s.scalar(select(AccessToken).where(which))
             if row is None or row.revoked_at is not None:
                 return False
             row.revoked_at = utcnow()
             s.commit()
             return True
+
+    def list(self) -> list[TokenInfo]:
+        """Every token, revoked ones too, oldest first."""
+        with self._sessions() as s:
+            return [TokenInfo(r.id, r.role, r.subject, r.label, r.created_at, r.revoked_at)
+                    for r in s.scalars(select(AccessToken).order_by(AccessToken.id))]
 
     def has_active(self, role: str) -> bool:
         with self._sessions() as s:

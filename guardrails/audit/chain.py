@@ -7,6 +7,10 @@ also keeps its head (last seq and hash) in a separate row, updated in the same t
 with a key kept outside the database: a head that is ahead of the entries, or whose signature does not
 match, shows the tail was cut. Anchors (`head()` saved elsewhere, e.g. by `salesagent audit anchor`)
 also catch a database rolled back wholesale to an older, self-consistent state.
+
+A chain starts with a signed genesis head (seq 0), written by `start()` when the database is set up, so
+even an empty chain has a head: a missing head means the chain (entries and head) was deleted. A keyed log
+never signs a head it did not start, so the next entry after such a wipe does not make the chain look new.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from tools.sqlbase import new_metadata, utcnow
 
+log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 
 
@@ -116,6 +122,17 @@ class AuditLog:
             s.execute(text("SELECT pg_advisory_xact_lock(7345001)"))
         return self._add(s, actor=actor, action=action, subject=subject, purpose=purpose, detail=detail)
 
+    def start(self) -> bool:
+        """Write the genesis head (seq 0, signed) of a chain that has neither entries nor a head; called once,
+        when the database is set up. False when the chain has already started (or was wiped: see verify)."""
+        with self._sessions() as s:
+            self._lock(s)
+            if s.get(AuditHead, 1) is not None or s.scalar(select(AuditEntry.seq).limit(1)) is not None:
+                return False
+            s.add(AuditHead(id=1, seq=0, hash=GENESIS, mac=self._mac(0, GENESIS), at=utcnow()))
+            s.commit()
+            return True
+
     def _add(self, s: Session, *, actor: str, action: str, subject: str, purpose: str,
              detail: dict[str, Any] | None) -> int:
         detail = json.loads(json.dumps(detail or {}, default=str))  # what the JSON column will give back
@@ -127,13 +144,19 @@ class AuditLog:
             last = s.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
                              .limit(1)).first()
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-            head = AuditHead(id=1, seq=0, hash=GENESIS)
-            s.add(head)
+            if self._key:
+                # No head: the chain was deleted (a database set up by `start()` always has one). The entry is
+                # still kept, but no head is made and signed for it: that would make a wiped chain look new.
+                log.warning("the audit chain has no head record; appending entry %d without one", seq)
+            else:  # unsigned (tests, tools): a head only speeds up appends, it proves nothing
+                head = AuditHead(id=1, seq=0, hash=GENESIS)
+                s.add(head)
         at = utcnow()
         digest = entry_hash(seq, at, actor, action, subject, purpose, detail, prev)
         s.add(AuditEntry(seq=seq, at=at, actor=actor, action=action, subject=subject, purpose=purpose,
                          detail=detail, prev_hash=prev, hash=digest))
-        head.seq, head.hash, head.mac, head.at = seq, digest, self._mac(seq, digest), at
+        if head is not None:
+            head.seq, head.hash, head.mac, head.at = seq, digest, self._mac(seq, digest), at
         s.flush()
         return seq
 
@@ -175,8 +198,9 @@ class AuditLog:
         if pending:
             seq = min(pending)
             return Broken(seq, f"entry {seq} is missing: an anchor saved earlier records it")
-        if head is None or head.seq == 0:
-            return Broken(1, "the chain has entries but no head record") if last else None
+        if head is None:
+            return Broken(1, "the chain has entries but no head record" if last else
+                          "the chain has no head record, not even its genesis: its entries and head were deleted")
         if head.seq > last:
             return Broken(last + 1, f"entry {last + 1} is missing: the head records {head.seq} entries")
         if head.seq < last or head.hash != prev:

@@ -254,10 +254,7 @@ class ReviewQueue:
                              .values(**values).execution_options(synchronize_session=False))
             if done.rowcount != 1:
                 s.rollback()
-                holder = self.get(item_id)
-                who = holder.claimed_by if holder else "?"
-                raise Conflict(f"item {item_id} is claimed by {who}" if holder and holder.status == "claimed"
-                               else f"item {item_id} is assigned to {holder.assigned_to if holder else '?'}")
+                raise self._held_elsewhere(item_id)
             s.refresh(row)
             item = _view(row)
             self._audit(s, f"reviewer:{reviewer}", f"review.{DECISIONS[decision]}", row, reason=reason.strip(),
@@ -275,18 +272,33 @@ class ReviewQueue:
         elif text is None or not text.strip():
             raise QueueError("an edit needs the text to send")
 
-    def reassign(self, item_id: int, to: str, by: str) -> QueuedItem:
+    def reassign(self, item_id: int, to: str, by: str, *, is_admin: bool = False) -> QueuedItem:
+        """Hand an open item to `to` (it drops any claim). Only who could claim it may: an admin, or a reviewer
+        it is assigned to (or to nobody) while no one else holds a live lease on it."""
+        now = self.now()
         with self._sessions() as s:
             begin_write(s)
+            done = s.execute(update(ReviewItem).where(ReviewItem.id == item_id, self._claimable(by, now, is_admin))
+                             .values(assigned_to=to.strip(), status="pending", claimed_by="", lease_until=None)
+                             .execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                s.rollback()
+                raise self._held_elsewhere(item_id, "reassigned")
             row = s.get(ReviewItem, item_id)
-            if row is None:
-                raise NotFound(f"no review item {item_id}")
-            if row.status not in OPEN:
-                raise Conflict(f"item {item_id} is {row.status}; only open items can be reassigned")
-            row.assigned_to, row.status, row.claimed_by, row.lease_until = to.strip(), "pending", "", None
             self._audit(s, f"reviewer:{by}", "review.reassigned", row, to=to.strip())
             s.commit()
             return _view(row)
+
+    def _held_elsewhere(self, item_id: int, verb: str = "decided") -> QueueError:
+        """Why a conditional write on the item matched nothing: it is gone, closed, or someone else's."""
+        holder = self.get(item_id)
+        if holder is None:
+            return NotFound(f"no review item {item_id}")
+        if holder.status in DECIDED:
+            return Conflict(f"item {item_id} is {holder.status}; only open items can be {verb}")
+        if holder.status == "claimed" and holder.lease_until is not None and holder.lease_until >= self.now():
+            return Conflict(f"item {item_id} is claimed by {holder.claimed_by}")
+        return Conflict(f"item {item_id} is assigned to {holder.assigned_to}")
 
     # -- housekeeping (the worker runs these periodically) ----------------------------------------
 

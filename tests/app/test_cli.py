@@ -121,3 +121,23 @@ def test_chat_prints_replies_given_before_the_model_and_runs_a_rep_as_a_known_re
     # a customer's conversation is not continued as a rep
     mixed = CliRunner().invoke(cli, ["chat", "--as", "rep", "--conversation", "cli-optout"], input="hi\n")
     assert mixed.exit_code == 2 and "belongs to a customer" in mixed.output
+
+
+def test_tokens_are_listed_and_revoked_by_id(env):
+    run("db", "upgrade")
+    alice = run("token", "create", "--role", "reviewer", "--subject", "alice", "--label", "desk").stdout.strip()
+    bob = run("token", "create", "--role", "rep", "--subject", "rep-001").stdout.strip()
+    listed = run("token", "list")
+    assert listed.exit_code == 0 and "alice" in listed.output and "rep-001" in listed.output
+    assert alice not in listed.output and bob not in listed.output
+    rows = json.loads(run("token", "list", "--json").output)
+    assert [(r["role"], r["subject"], r["label"], r["revoked"]) for r in rows] == [
+        ("reviewer", "alice", "desk", None), ("rep", "rep-001", "", None)]
+    assert set(rows[0]) == {"id", "role", "subject", "label", "created", "revoked"}
+
+    assert run("token", "revoke", "--id", str(rows[0]["id"])).exit_code == 0
+    assert run("token", "revoke", "--id", str(rows[0]["id"])).exit_code == 1  # already revoked
+    assert run("token", "revoke", bob).exit_code == 0  # by the token itself, as before
+    assert [r["revoked"] is not None for r in json.loads(run("token", "list", "--json").output)] == [True, True]
+    assert run("token", "revoke").exit_code == 2  # neither given
+    assert run("token", "revoke", bob, "--id", "1").exit_code == 2  # both given

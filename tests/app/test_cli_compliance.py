@@ -11,11 +11,17 @@ from app.cli import cli
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
+def fresh(tmp_path, monkeypatch):
+    """A data dir that does not exist yet, as on a first start."""
     data = tmp_path / "data"
     monkeypatch.setenv("SALESAGENT_DATA_DIR", str(data))
     monkeypatch.setenv("SALESAGENT_LLM_PROVIDER", "scripted")
     monkeypatch.chdir(tmp_path)
+    return data
+
+
+@pytest.fixture
+def env(fresh):
     from sqlalchemy.orm import Session
 
     from app.container import Container
@@ -28,7 +34,7 @@ def env(tmp_path, monkeypatch):
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     c.close()
-    return data
+    return fresh
 
 
 def run(*args: str):
@@ -95,3 +101,43 @@ def test_audit_commands_find_tampering(env, tmp_path):
     broken = run("audit", "verify")
     assert broken.exit_code == 1 and "broken at entry 2" in broken.output
     assert run("audit", "verify", "--anchors", str(anchors)).exit_code == 1
+
+
+def test_a_deleted_audit_chain_is_reported_broken(fresh):
+    assert run("db", "upgrade").exit_code == 0
+    new = run("audit", "verify")
+    assert new.exit_code == 0 and "intact: 0 entries" in new.output  # a new database: its signed genesis
+    run("consent", "grant", "con-1", "--purpose", "marketing", "--categories", "contact_details",
+        "--channels", "email", "--source", "phone_call")
+    assert "intact: 1 entries" in run("audit", "verify").output
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{fresh / 'salesagent.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entries"))
+        conn.execute(text("DELETE FROM audit_head"))
+    broken = run("audit", "verify")
+    assert broken.exit_code == 1 and "no head record" in broken.output
+    # neither starting again nor the next entry makes it look new
+    assert run("db", "upgrade").exit_code == 0
+    run("consent", "revoke", "con-1", "--purpose", "marketing")
+    assert run("audit", "verify").exit_code == 1
+    assert run("audit", "start").exit_code == 1  # it has entries again: nothing to start
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_head")).scalar() == 0
+    engine.dispose()
+
+
+def test_audit_start_gives_a_database_set_up_before_genesis_heads_its_head(fresh):
+    from app.db import upgrade
+
+    upgrade(f"sqlite:///{fresh / 'salesagent.db'}")  # as older versions left it: a schema, no head
+    (fresh / "audit_key").write_text("k" * 64 + "\n")
+    assert run("audit", "verify").exit_code == 1
+    started = run("audit", "start")
+    assert started.exit_code == 0, started.output
+    listed = json.loads(run("audit", "list", "--json").output)
+    assert [e["action"] for e in listed] == ["audit.started"]  # on record that it was started this way
+    assert run("audit", "verify").exit_code == 0
+    assert run("audit", "start").exit_code == 1

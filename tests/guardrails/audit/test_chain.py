@@ -1,4 +1,5 @@
-"""The audit chain detects a one-byte change in any entry and a deleted entry, on SQLite and PostgreSQL."""
+"""The audit chain detects a one-byte change in any entry, a deleted entry, and a deleted chain, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def signed(db_url):
     upgrade(db_url)
     engine = make_engine(db_url)
     log = AuditLog(engine, key=KEY)
+    assert log.start()  # as setting up the database does
     for i in range(4):
         log.append(actor="system", action="consent.grant", subject=f"contact:con-{i}", detail={"i": i})
     yield log, engine
@@ -114,7 +116,7 @@ def test_deleting_the_tail_and_rewriting_the_head_without_the_key_is_found(signe
     assert AuditLog(engine, key=b"another key").verify() is not None
 
 
-def test_deleting_every_entry_and_the_head_is_caught_by_an_anchor(signed):
+def test_deleting_every_entry_and_the_head_is_found(signed):
     log, engine = signed
     anchor = log.head()
     with engine.begin() as conn:
@@ -123,9 +125,64 @@ def test_deleting_every_entry_and_the_head_is_caught_by_an_anchor(signed):
     assert log.verify() is not None  # entries without a head
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_entries"))
-    assert log.verify() is None  # an empty chain is self-consistent...
-    broken = log.verify([anchor])  # ...but not with what was anchored outside the database
+    broken = log.verify()  # even an empty chain had its genesis head
+    assert broken is not None and broken.seq == 1 and "no head" in broken.reason
+    broken = log.verify([anchor])  # and an anchor says how much was there
     assert broken is not None and broken.seq == 4
+
+
+def test_entries_written_after_the_chain_was_deleted_do_not_make_it_look_new(signed):
+    log, engine = signed
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entries"))
+        conn.execute(text("DELETE FROM audit_head"))
+    log.append(actor="system", action="consent.grant", subject="contact:con-9")
+    log.append(actor="system", action="consent.grant", subject="contact:con-9")
+    assert [e.seq for e in log.entries()] == [1, 2]  # kept, and linked to each other
+    broken = log.verify()
+    assert broken is not None and "no head" in broken.reason
+    assert not log.start()  # nor does setting up again start it afresh
+
+
+def test_a_new_chain_has_a_signed_genesis_head(db_url):
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        log = AuditLog(engine, key=KEY)
+        assert log.verify() is not None  # no head at all: not a chain that was set up
+        assert log.start() and not log.start()
+        assert log.verify() is None and log.head() is None  # intact, and nothing to anchor yet
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE audit_head SET mac = :m"), {"m": "0" * 64})
+        broken = log.verify()
+        assert broken is not None and broken.seq == 0 and "signature" in broken.reason
+        assert AuditLog(engine, key=b"another key").verify() is not None
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_head"))
+        assert log.verify() is not None
+    finally:
+        engine.dispose()
+
+
+def test_a_chain_signed_before_genesis_heads_still_verifies_and_grows(db_url):
+    """A database from before genesis heads: its head was made with its first entry and signed since."""
+    import hashlib
+    import hmac
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        AuditLog(engine).append(actor="system", action="consent.grant", subject="contact:con-1")
+        with engine.begin() as conn:
+            seq, digest = conn.execute(text("SELECT seq, hash FROM audit_head")).one()
+            conn.execute(text("UPDATE audit_head SET mac = :m"),
+                         {"m": hmac.new(KEY, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()})
+        log = AuditLog(engine, key=KEY)
+        assert log.verify() is None and not log.start()
+        log.append(actor="system", action="consent.revoke", subject="contact:con-1")
+        assert log.verify() is None and log.head().seq == 2
+    finally:
+        engine.dispose()
 
 
 def test_an_anchor_finds_an_entry_rewritten_with_a_recomputed_chain(signed):

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from guardrails.verification.queue import Conflict, QueueError
+from guardrails.verification.queue import Conflict, NotFound, QueueError
 
 
 def _draft(queue, n: int = 0, **kw):  # noqa: ANN001, ANN202
@@ -110,6 +110,34 @@ def test_reassigned_items_go_only_to_the_assignee_or_an_admin(queue):
     assert queue.claim("admin", item.id, is_admin=True) is not None
     queue.release(item.id, "admin")
     assert queue.claim("bob").id == item.id
+
+
+def test_only_who_may_claim_an_item_may_reassign_it(queue, clock):
+    assigned, held = _draft(queue, 1), _draft(queue, 2)
+    queue.reassign(assigned.id, "alice", by="admin", is_admin=True)
+    assert queue.claim("bob", assigned.id) is None
+    with pytest.raises(Conflict, match="assigned to alice"):
+        queue.reassign(assigned.id, "bob", by="bob")  # not a way around the assignment
+    with pytest.raises(Conflict, match="assigned to alice"):
+        queue.decide(assigned.id, "bob", "approve")
+    assert queue.get(assigned.id).assigned_to == "alice"
+    assert queue.reassign(assigned.id, "carol", by="alice").assigned_to == "carol"  # the assignee may pass it on
+
+    assert queue.claim("alice", held.id).claimed_by == "alice"
+    with pytest.raises(Conflict, match="claimed by alice"):
+        queue.reassign(held.id, "bob", by="bob")  # nor around someone's live lease
+    with pytest.raises(Conflict, match="claimed by alice"):
+        queue.reassign(held.id, "bob", by="admin", is_admin=True)  # an admin waits for the lease, as when claiming
+    assert queue.get(held.id).claimed_by == "alice"
+    clock.advance(seconds=61)
+    moved = queue.reassign(held.id, "bob", by="admin", is_admin=True)
+    assert moved.assigned_to == "bob" and moved.status == "pending" and moved.claimed_by == ""
+
+    queue.decide(held.id, "bob", "approve")
+    with pytest.raises(Conflict, match="only open items"):
+        queue.reassign(held.id, "carol", by="admin", is_admin=True)
+    with pytest.raises(NotFound):
+        queue.reassign(999999, "carol", by="admin", is_admin=True)
 
 
 def test_sla_escalation_and_expiry(queue, clock, audit):
