@@ -107,6 +107,8 @@ def review_api_router(desk: ReviewDesk, conversations: ConversationStore, tokens
     def claim(item_id: int, who: Principal = reviewer) -> ItemOut:
         """Hold the item for this reviewer for the lease time; 409 if someone else holds it."""
         got = desk.claim(who, item_id)
+        if got is None and desk.queue.get(item_id) is None:
+            raise HTTPException(404, f"no review item {item_id}")  # as a GET or a decision on it answers
         if got is None:
             raise HTTPException(409, f"item {item_id} is held by someone else, assigned elsewhere, or closed")
         return _out(got)

@@ -34,7 +34,7 @@ def test_kb_ingest_summary_then_search_text_and_json(env: Path):
     assert "0 added, 0 updated, 0 removed, 4 unchanged" in again.output and "0 chunks embedded" in again.output
 
     text = run("kb", "search", "Pro edition price", "--k", "2")
-    assert text.exit_code == 0 and text.output.startswith("1. [") and "en/pricing.md" in text.output
+    assert text.exit_code == 0 and text.output.startswith("1. en/pricing.md — ") and "(chunk score " in text.output
     hits = json.loads(run("kb", "search", "专业版多少钱", "--k", "3", "--json").output)
     assert len(hits) == 3 and hits[0]["source"] == "en/pricing.md"
     assert {"chunk_id", "text", "source", "heading", "score", "audience"} <= set(hits[0])

@@ -63,6 +63,7 @@ def test_roles_decisions_and_delivery_over_the_api(client, seeded_container):
     shown = _wait_sent(client, "api-1")
     assert shown["text"] == "A colleague will call you about volume pricing."
     assert client.get("/v1/review/items/999999", headers=alice).status_code == 404
+    assert client.post("/v1/review/items/999999/claim", headers=alice).status_code == 404
     trail = [e.action for e in c.audit.entries(subject=f"review_item:{item_id}")]
     assert trail == ["review.enqueued", "review.claimed", "review.edited", "outbox.delivered"]
     assert c.audit.verify() is None
