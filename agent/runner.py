@@ -131,8 +131,9 @@ class Runner:
         language = detect_language(text)
         self.conversations.add_message(convo.id, "rep" if inbound.persona == "rep" else "customer", text,
                                        channel_message_id=inbound.channel_message_id)
-        if (convo.language, convo.contact_id) != (language, contact_id if own else convo.contact_id):
-            self.conversations.update(convo.id, language=language, contact_id=contact_id if own else convo.contact_id)
+        stored = contact_id if own else convo.contact_id  # a second speaker leaves the conversation's contact as is
+        if (convo.language, convo.contact_id) != (language, stored):
+            self.conversations.update(convo.id, language=language, contact_id=stored)
         ctx = TurnContext(conversation_id=convo.id, persona=convo.persona, channel=convo.channel,
                           language=language, contact_id=contact_id, rep_id=convo.rep_id, inbound_text=text,
                           tools=None if inbound.tools is None else frozenset(inbound.tools))

@@ -20,7 +20,6 @@ from channels.review.metrics import review_metrics
 from channels.web.access import KEY_HEADER
 from channels.web.api import web_chat_router
 from channels.web.audit_api import audit_router
-from channels.web.auth import COOKIE
 from channels.web.consent_api import consent_router
 from channels.web.console import console_router
 from channels.web.dsr_api import dsr_router
@@ -70,34 +69,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-class SessionCookieSecure:
-    """Gives the console's session cookie `Secure` (or takes it away) as SALESAGENT_COOKIE_SECURE says: true,
-    false, or auto = the request came over HTTPS. Behind a TLS-terminating proxy the scheme is https only
-    when uvicorn trusts the proxy's X-Forwarded-Proto (FORWARDED_ALLOW_IPS); else set true."""
-
-    def __init__(self, app: ASGIApp, mode: str):
-        self.app, self.mode = app, mode
-        self.name = COOKIE.encode() + b"="
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        secure = self.mode == "true" or (self.mode == "auto" and scope.get("scheme") == "https")
-
-        async def flagged(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [(k, _secure(v, secure)) if k.lower() == b"set-cookie" and
-                                      v.startswith(self.name) else (k, v) for k, v in message.get("headers", ())]
-            await send(message)
-
-        await self.app(scope, receive, flagged)
-
-
-def _secure(cookie: bytes, secure: bool) -> bytes:
-    attributes = [a for a in cookie.split(b";") if a.strip().lower() != b"secure"]
-    return b";".join(attributes + [b" Secure"] if secure else attributes)
-
-
 async def _too_large(limit: int, scope: Scope, send: Send) -> None:
     body = _error(413, f"request body is larger than {limit} bytes")
 
@@ -134,7 +105,6 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPIOffline(title="salesagent", version="0.1.0", lifespan=lifespan,
                          description="Conversational sales agent: grounded answers with sources, reviewer queue.")
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    app.add_middleware(SessionCookieSecure, mode=s.cookie_secure)
     if s.widget_allowed_origins:  # sites embedding widget.js call the chat API from their own origin
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -187,7 +157,8 @@ def create_app(container: Container) -> FastAPI:
     company = container.runner.config.company
     app.include_router(pages_router(company, s.max_message_chars))
     app.include_router(console_router(container.desk, container.conversations, container.tokens,
-                                      container.staff_inbox, lambda: flow_stats(container.engine), company))
+                                      container.staff_inbox, lambda: flow_stats(container.engine), company,
+                                      s.cookie_secure))
     app.include_router(review_api_router(container.desk, container.conversations, container.tokens))
     metrics = MetricsRegistry()
     metrics.add("review", review_metrics(container.engine, container.breaker, container.outbox))

@@ -30,8 +30,14 @@ STATIC_FILES = {"console.css": "text/css", "console.js": "text/javascript"}
 
 
 def console_router(desk: ReviewDesk, conversations: ConversationStore, tokens: TokenStore, inbox: StaffInbox,
-                   stats: Callable[[], list[FlowStats]], company: str) -> APIRouter:
+                   stats: Callable[[], list[FlowStats]], company: str, cookie_secure: str = "auto") -> APIRouter:
+    """`cookie_secure`: true | false | auto (the request came over HTTPS; behind a TLS-terminating proxy only when
+    uvicorn trusts its X-Forwarded-Proto, FORWARDED_ALLOW_IPS; else set true)."""
     router = APIRouter(include_in_schema=False)
+
+    def secure(request: Request) -> bool:
+        return cookie_secure == "true" or (cookie_secure == "auto" and request.url.scheme == "https")
+
     queue = desk.queue
 
     def page(request: Request, name: str, who: Principal, status_code: int = 200, **ctx: Any) -> Response:
@@ -162,13 +168,13 @@ def console_router(desk: ReviewDesk, conversations: ConversationStore, tokens: T
             return TEMPLATES.TemplateResponse(request, "signin.html", {"error": f"The {who.role} role cannot review; "
                                               "sign in with a reviewer or admin token."}, status_code=403)
         resp = RedirectResponse("/review", status_code=303)
-        resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure(request))
         return resp
 
     @router.post("/review/signout")
-    def sign_out() -> Response:
+    def sign_out(request: Request) -> Response:
         resp = RedirectResponse("/review", status_code=303)
-        resp.delete_cookie(COOKIE)
+        resp.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure(request))
         return resp
 
     return router
