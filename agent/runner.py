@@ -193,16 +193,24 @@ class Runner:
             if self.pii else None
         answers: dict[str, AnswerStream] = {}  # per streamed message of a constrained (JSON) model
         current: str | None = None
+        shown, waiting = "", ""  # streamed already; checked sentences waiting for the reply so far to pass
+
+        def show(text: str) -> Iterator[dict[str, Any]]:
+            nonlocal shown, waiting
+            waiting += text
+            if self._prefix_passes(ctx, shown + waiting, evidence):
+                yield {"type": "delta", "text": waiting}
+                shown, waiting = shown + waiting, ""
         try:
             for chunk, meta in self.agent.stream(state_in, self._config(ctx), context=ctx, stream_mode="messages",
                                                 durability=DURABILITY):
                 if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):
                     continue
                 if chunk.tool_call_chunks:
-                    buffer = ""
+                    buffer, waiting = "", ""
                     continue
                 if chunk.id != current:  # a new model call (next step, retry, fallback): drop the unsent rest
-                    current, buffer = chunk.id, ""
+                    current, buffer, waiting = chunk.id, "", ""
                 piece = str(chunk.content)
                 if ctx.json_mode or chunk.id in answers:  # the answer is the "text" of a JSON step
                     piece = answers.setdefault(chunk.id or "", AnswerStream()).feed(piece)
@@ -212,12 +220,12 @@ class Runner:
                     sentence = restorer.feed(sentence + " ") if restorer else sentence + " "
                     held = held or bool(restorer and restorer.blocked) or self._needs_review(sentence, evidence, ctx)
                     if not held:
-                        yield {"type": "delta", "text": sentence}
+                        yield from show(sentence)
             if restorer:
                 buffer = restorer.feed(buffer) + restorer.flush()
                 held = held or bool(restorer.blocked)
             if buffer.strip() and not (held or self._needs_review(buffer, evidence, ctx)):
-                yield {"type": "delta", "text": buffer}
+                yield from show(buffer)
             snapshot = self.agent.get_state(self._config(ctx))
             if snapshot.interrupts:
                 yield {"type": "reply", **_reply_json(self._hold_tool_calls(ctx, snapshot.interrupts))}
@@ -233,6 +241,14 @@ class Runner:
         """Checked per sentence while streaming: once one fails, nothing more is shown."""
         return self.verifier.sentence(sentence, evidence=evidence, persona=ctx.persona).needs_review or bool(
             self.consent and self.consent.reply_reasons(sentence, contact_id=ctx.contact_id, persona=ctx.persona))
+
+    def _prefix_passes(self, ctx: TurnContext, text: str, evidence: str) -> bool:
+        """The reply so far would pass the whole-reply rules (a source cited, the customer's language): only
+        then is it shown. Until then it waits, and the final reply shows it or holds it, never both."""
+        cited = bool(attach_citations(text, ctx.sources)[1])
+        facts = DraftFacts(text, persona=ctx.persona, channel=ctx.channel, evidence=evidence, cited=cited,
+                           customer_text=ctx.inbound_text)
+        return not self.verifier.prefix(facts).needs_review
 
     def _facts(self, ctx: TurnContext, text: str, evidence: str = "", cited: bool = False,
                findings: list[str] | None = None, tools_called: tuple[str, ...] = ()) -> DraftFacts:

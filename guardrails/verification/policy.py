@@ -234,9 +234,10 @@ def _commitment(rule: Rule, f: DraftFacts) -> str | None:
 
 
 def _unsupported_price(rule: Rule, f: DraftFacts) -> str | None:
-    amounts = unsupported_amounts(f.text, f.evidence)
+    text = CITATION_MARK.sub("", f.text)  # "[1]" is a source number, not an amount
+    amounts = unsupported_amounts(text, f.evidence)
     found = [f"{', '.join(amounts[:3])} is in no source"] if amounts else []
-    found += [m for m in edition_mismatches(f.text, f.evidence) if not any(a in m for a in amounts)]
+    found += [m for m in edition_mismatches(text, f.evidence) if not any(a in m for a in amounts)]
     return "; ".join(found[:3]) or None
 
 
@@ -260,8 +261,9 @@ def _reply_language(rule: Rule, f: DraftFacts) -> str | None:
     """The draft is in another language than the message it answers (a small model follows the history's
     language). A finding that holds the draft rather than a retry: the prompt already names the language
     (prompts/customer.*.md: "Reply in the customer's language"), so asking the same model again with the
-    same prompt and history mostly repeats the cost of a turn on a CPU (and the streamed sentences are
-    already shown; the held reply replaces them); a reviewer fixes it in seconds, and the breaker counts it.
+    same prompt and history mostly repeats the cost of a turn on a CPU; a reviewer fixes it in seconds, and
+    the breaker counts it. While streaming it is checked on the reply so far (PREFIX_RULES), so the customer
+    sees none of such a draft.
     Messages too short to tell ("ok", "SSO?", "好的") are not judged."""
     floor = int(rule.params.get("min_letters", 8))
     draft = CITATION_MARK.sub("", f.text)
@@ -358,6 +360,9 @@ CHECKS: dict[str, Callable[[Rule, DraftFacts], str | None]] = {
 }
 # Rules that look only at the draft's text: the streaming path checks these sentence by sentence.
 TEXT_RULES = ("commitment", "unsupported_price", "pii", "handover_promise")
+# Rules about the reply as a whole that a streamed prefix can already fail: text failing them is not shown
+# yet (a later sentence may cite a source), so a customer never sees a draft that is then taken back.
+PREFIX_RULES = ("unsupported_claim", "reply_language")
 
 
 class VerificationPolicy:
@@ -386,6 +391,10 @@ class VerificationPolicy:
 
     def sentence(self, sentence: str, *, evidence: str, persona: str) -> Verdict:
         return self.evaluate(DraftFacts(sentence, persona=persona, evidence=evidence), only=TEXT_RULES)
+
+    def prefix(self, facts: DraftFacts) -> Verdict:
+        """The reply streamed so far (`facts.text`), judged by the whole-reply rules a prefix can fail."""
+        return self.evaluate(facts, only=PREFIX_RULES)
 
 
 _DEFAULT = VerificationPolicy()

@@ -32,3 +32,6 @@ class Verifier:
 
     def sentence(self, sentence: str, *, evidence: str, persona: str) -> Verdict:
         return self.policy.sentence(sentence, evidence=evidence, persona=persona)
+
+    def prefix(self, facts: DraftFacts) -> Verdict:
+        return self.policy.prefix(facts)

@@ -96,3 +96,38 @@ def test_an_english_question_answered_in_chinese_is_held(data_dir):
     with answered(data_dir, [chinese], Inbound("vt-6", "Do you support SSO?")) as (_, reply):
         assert reply.status == "pending_review" and reply.text == HOLDING["en"]
         assert "reply_language" in reply.reasons
+
+
+def streamed(data_dir: Any, answer: str, inbound: Inbound) -> tuple[list[str], dict[str, Any]]:  # noqa: ANN401
+    """The delta texts and the final reply event of one streamed customer turn."""
+    c = container(data_dir, small_model([step("answer", text=answer)]))
+    try:
+        events = list(c.runner.stream(inbound))
+        return [e["text"] for e in events if e["type"] == "delta"], events[-1]
+    finally:
+        c.close()
+
+
+def test_a_claim_the_reply_cannot_cite_is_never_streamed_and_then_taken_back(data_dir):
+    # "SAML 2.0", "OIDC" are in the top source, but three shared words do not make a citation: held at the end
+    uncited = "Yes, SAML 2.0 and OIDC single sign-on are supported. Setup takes minutes."
+    deltas, reply = streamed(data_dir, uncited, Inbound("vt-8", "Do you support SSO?"))
+    assert reply["status"] == "pending_review" and "unsupported_claim" in reply["reasons"]
+    assert deltas == [], "the customer saw a draft that was then replaced by the holding text"
+
+
+def test_a_reply_in_the_wrong_language_streams_nothing(data_dir):
+    chinese = "是的，我们支持单点登录 [1]。中国大陆区域的工作区还可以用企业微信登录。"
+    deltas, reply = streamed(data_dir, chinese, Inbound("vt-9", "Do you support SSO?"))
+    assert reply["status"] == "pending_review" and "reply_language" in reply["reasons"]
+    assert deltas == []
+
+
+def test_sentences_wait_until_the_reply_cites_a_source_then_stream(data_dir):
+    # the first sentence cites nothing on its own; with the second the reply cites the quick reference
+    answer = ("Yes, single sign-on is included in two of our editions. "
+              "SAML 2.0 and OIDC come with the Pro and Enterprise editions. Ask me anything else.")
+    deltas, reply = streamed(data_dir, answer, Inbound("vt-10", "Do you support SSO?"))
+    assert reply["status"] == "sent", reply["reasons"]
+    assert len(deltas) >= 1 and deltas[0].startswith("Yes, single sign-on is included in two of our editions. SAML")
+    assert "".join(deltas).split() == answer.split(), "nothing lost, nothing twice"

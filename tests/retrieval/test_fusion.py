@@ -47,6 +47,9 @@ def test_glossary_expands_to_synonyms_and_the_other_language():
     zh = g.expand("商业版一小时多少美元？").split()
     assert {"business", "hour", "usd"} <= set(zh)
     assert g.expand("Tell me about HIPAA") == ""
+    # an acronym reaches pages that spell it out ("Do you support SSO?" missed the security page)
+    assert {"single", "sign-on", "saml", "单点登录"} <= set(g.expand("Do you support SSO?").split())
+    assert "sso" in g.expand("你们支持单点登录吗？").split()
     custom = Glossary.load_lines(["widget|gizmo\t小部件"])
     assert custom.expand("how big is a gizmo?") == "小部件 widget gizmo"
 

@@ -23,7 +23,8 @@ if (!localStorage.getItem("salesagent.conversation")) {{
   localStorage.setItem("salesagent.conversation.consent:{CID}", "granted");
 }}
 """
-ANSWER = "Yes, SAML 2.0 and OIDC single sign-on are supported."
+# grounded in the demo FAQ (cites it), so it goes out; an uncited claim would be held and never streamed
+ANSWER = "Yes: SAML 2.0 and OIDC single sign-on come with the Pro and Enterprise editions."
 
 
 @pytest.fixture
@@ -99,8 +100,6 @@ def test_enter_while_a_reply_streams_sends_nothing_and_keeps_the_text(site):
     assert [m.role for m in stored] == ["customer", "assistant"] * 2
 
 
-@pytest.mark.skip(reason="fails intermittently (2 of 4 clean-clone CI runs, also with 30 s): the streamed reply "
-                         "sometimes never shows in the last bubble after a held history poll; a page bug to find")
 def test_a_history_refresh_keeps_the_reply_being_streamed(site, monkeypatch):
     c, base, browser = site
     page, _ = open_chat(browser, base)
