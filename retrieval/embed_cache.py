@@ -1,11 +1,16 @@
 """Embeddings cached by content hash, so text that was embedded once (in any collection, or before an
-edit elsewhere in its file) is never embedded again. Keyed by model id: another model starts afresh."""
+edit elsewhere in its file) is never embedded again. Keyed by model id: another model starts afresh.
+
+Questions are cached too, in memory only and bounded: customers ask the same few things ("How much is
+Pro?"), and the query embedding is the largest part of a turn's own time; a question may hold personal
+data, so it is never written to disk, and the cache keeps digests, not the text."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +19,10 @@ from retrieval.embeddings import Embedder
 
 
 class CachedEmbedder:
-    def __init__(self, inner: Embedder, path: Path):
+    def __init__(self, inner: Embedder, path: Path, queries: int = 1024):
         self.inner = inner
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # digest → vector, least recently used first
+        self._max_queries = queries
         self.model_id = inner.model_id
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
@@ -54,7 +61,18 @@ class CachedEmbedder:
         return np.stack([found[s] for s in shas]).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
+        key = hashlib.sha256(text.encode()).hexdigest()
+        with self._lock:
+            vec = self._queries.get(key)
+            if vec is not None:
+                self._queries.move_to_end(key)
+                return vec.copy()
+        vec = np.asarray(self.inner.embed_query(text), dtype=np.float32)
+        with self._lock:
+            self._queries[key] = vec
+            while len(self._queries) > self._max_queries:
+                self._queries.popitem(last=False)
+        return vec.copy()
 
     def close(self) -> None:
         self._db.close()

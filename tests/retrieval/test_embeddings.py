@@ -26,3 +26,21 @@ def test_batch_and_single_embeddings_agree(embedder):
     single = np.stack([embedder.embed_passages([t])[0] for t in texts])
     assert np.allclose(batch, single, atol=1e-3)
     assert embedder.embed_passages([]).shape == (0, 384)
+
+
+# what OpenMP reports as its spin count: none for sleeping waiters; its default, 300000, spins
+@pytest.mark.parametrize(("given", "spins"), [(None, "0"), ("ACTIVE", "30000000000")])
+def test_the_openmp_runtime_of_the_local_model_sleeps_while_it_waits(given, spins):
+    """Its threads would spin at every barrier and, with the cores busy elsewhere, a query took up to a
+    second (evals/bench/bench_embedding.py). Checked in the runtime itself, which reads it once when it loads."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | {"OMP_DISPLAY_ENV": "VERBOSE"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given  # the user's own setting wins
+    code = "from retrieval.embeddings import LocalE5Embedder; LocalE5Embedder().embed_query('x')"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert f"GOMP_SPINCOUNT = '{spins}'" in out.stderr, out.stderr[-2000:]

@@ -111,3 +111,28 @@ def test_embedding_cache_reuses_vectors_across_collections(tmp_path: Path, embed
     kb_b.ingest_dir(docs, "public")
     assert cached.misses == misses and cached.hits == misses
     assert kb_b.searcher("public").search("SAML Okta", k=1)[0].source == "en/security.md"
+
+
+def test_questions_are_embedded_once_in_memory_and_never_stored(tmp_path: Path, embedder):
+    calls: list[str] = []
+
+    class Counting:
+        model_id, dim = embedder.model_id, embedder.dim
+
+        def embed_query(self, text: str):  # noqa: ANN202
+            calls.append(text)
+            return embedder.embed_query(text)
+
+    cached = CachedEmbedder(Counting(), tmp_path / "embeddings.sqlite", queries=2)
+    first = cached.embed_query("How much is Pro for jane@example.com?")
+    first[:] = 0  # a caller changing its copy does not change the cache
+    again = cached.embed_query("How much is Pro for jane@example.com?")
+    assert calls == ["How much is Pro for jane@example.com?"]
+    assert np.allclose(again, embedder.embed_query("How much is Pro for jane@example.com?"), atol=1e-6)
+    cached.embed_query("SSO?")
+    cached.embed_query("SCIM?")  # a third question pushes out the least recently used one
+    cached.embed_query("How much is Pro for jane@example.com?")
+    assert len(calls) == 4
+    cached.close()
+    stored = b"".join(f.read_bytes() for f in tmp_path.glob("embeddings.sqlite*"))
+    assert stored and b"jane@example.com" not in stored
