@@ -109,8 +109,8 @@ def streamed(data_dir: Any, answer: str, inbound: Inbound) -> tuple[list[str], d
 
 
 def test_a_claim_the_reply_cannot_cite_is_never_streamed_and_then_taken_back(data_dir):
-    # "SAML 2.0", "OIDC" are in the top source, but three shared words do not make a citation: held at the end
-    uncited = "Yes, SAML 2.0 and OIDC single sign-on are supported. Setup takes minutes."
+    # every sentence passes the per-sentence checks, but the reply cites no source: held at the end
+    uncited = "Yes, that is fully supported and it works with every identity provider you use. Setup is quick."
     deltas, reply = streamed(data_dir, uncited, Inbound("vt-8", "Do you support SSO?"))
     assert reply["status"] == "pending_review" and "unsupported_claim" in reply["reasons"]
     assert deltas == [], "the customer saw a draft that was then replaced by the holding text"
