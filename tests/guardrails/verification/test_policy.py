@@ -172,6 +172,8 @@ EDITIONS = """| Edition | Billed annually | Billed monthly | Minimum users | Max
 
 Every new company can try Lumen free for 14 days. The trial runs on the Pro edition.
 12 months on Starter, 36 months on Pro, and on Enterprise a retention period you configure, up to 7 years."""
+FAQ_RETENTION = ("How long do you keep my event data?\n12 months on Starter, 36 months on Pro, and on Enterprise a "
+                 "retention period you configure, up to 7 years.")
 EDITIONS_ZH = """Lumen 提供基础版（Starter）、专业版（Pro）和企业版（Enterprise）三个版本。
 | 功能 | 基础版 | 专业版 | 企业版 |
 |---|---|---|---|
@@ -204,6 +206,50 @@ def test_a_number_tied_to_another_edition_or_an_unknown_edition_is_held(draft, e
     ("基础版的数据保留 12 个月 [1]。", EDITIONS_ZH),
 ])
 def test_numbers_the_sources_give_for_the_same_edition_go_out(draft, evidence):
+    assert POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence)).rules == []
+
+
+@pytest.mark.parametrize(("draft", "evidence", "words"), [
+    ("Enterprise is our top tier. It includes 36 months of retention [1].", EDITIONS,
+     "“36 months” is given for Pro, not Enterprise"),
+    ("The Pro edition suits most teams [1]. This plan comes with a 99.95% uptime SLA [1].", EDITIONS,
+     "“99.95%” is given for Enterprise, not Pro"),
+    ("Enterprise is our top tier. It adds SCIM [1]. They keep event data for 36 months [1].", EDITIONS,
+     "“36 months” is given for Pro, not Enterprise"),  # a chain of references still speaks of Enterprise
+    ("Starter is our entry edition [1]. Also, it keeps event data for 7 years [1].", EDITIONS,
+     "“7 years” is given for Enterprise, not Starter"),
+    ("Enterprise is our top tier. It keeps event data for 48 months [1].", EDITIONS,
+     "“48 months” for Enterprise is in no source"),
+    ("企业版是我们功能最全的版本 [1]。它的数据保留期是 36 个月 [1]。", EDITIONS_ZH, "“36 个月” is given for Pro, not Enterprise"),
+    ("企业版是我们功能最全的版本 [1]。该版本的数据保留期是 36 个月 [1]。", EDITIONS_ZH,
+     "“36 个月” is given for Pro, not Enterprise"),
+    ("基础版适合小团队 [1]。此外，其数据保留期为 36 个月 [1]。", EDITIONS_ZH, "“36 个月” is given for Pro, not Starter"),
+    # the FAQ passage alone names no edition as such: the draft calling Enterprise a tier makes it one
+    ("Enterprise is our top tier. It includes 36 months of retention.", FAQ_RETENTION,
+     "“36 months” is given for Pro, not Enterprise"),
+])
+def test_a_sentence_going_on_about_the_edition_before_it_is_held_for_its_numbers(draft, evidence, words):
+    verdict = POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence))
+    assert verdict.rules == ["unsupported_price"], verdict
+    assert words in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("draft", "evidence"), [
+    ("Enterprise is our top tier. It keeps event data for up to 7 years [1].", EDITIONS),
+    ("Enterprise is our top tier. It keeps event data for up to 7 years [1].", FAQ_RETENTION),
+    ("Pro costs $49 per user per month [1]. It needs at least 5 users [1].", EDITIONS),
+    ("Pro and Enterprise include SSO [1]. They keep event data for 36 months or more [1].", EDITIONS),
+    # a sentence that opens with a subject of its own inherits nothing
+    ("Enterprise is our top tier [1]. The trial lasts 14 days [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Pro keeps event data for 36 months [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Starter and Pro are 12 and 36 months [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Event data on Pro is kept 36 months [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Setup takes 14 days. It keeps 36 months of data [1].", EDITIONS),
+    ("企业版是我们功能最全的版本 [1]。它的数据保留期最长 7 年 [1]。", EDITIONS_ZH),
+    ("企业版是我们功能最全的版本 [1]。试用期为 14 天 [1]。", EDITIONS_ZH),
+    ("企业版是我们功能最全的版本 [1]。其他版本的数据保留期为 36 个月 [1]。", EDITIONS_ZH),
+])
+def test_a_sentence_with_a_subject_of_its_own_or_the_right_number_goes_out(draft, evidence):
     assert POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence)).rules == []
 
 
