@@ -267,9 +267,25 @@ def _unsupported_price(rule: Rule, f: DraftFacts) -> str | None:
 
 def _customer_request(rule: Rule, f: DraftFacts) -> str | None:
     """The customer asks for a discount, special pricing or other contract terms: a person answers that,
-    whatever the draft says (the model often declines politely without any word the commitment rule sees)."""
-    found = _matches(rule.regex("patterns"), f.customer_text)
+    whatever the draft says (the model often declines politely without any word the commitment rule sees).
+    Asking which offers we publish ("is there an education discount?") is not asking for one: the docs answer
+    it, and the draft's own rules (commitment, unsupported_price) still hold a draft that grants or invents one."""
+    found = _matches(rule.regex("patterns"), f.customer_text) + _offers_asked_for(rule, f.customer_text)
+    found = list({w.lower(): w for w in found}.values())[:3]
     return f"the customer wrote “{'”, “'.join(found)}”" if found else None
+
+
+def _offers_asked_for(rule: Rule, text: str) -> list[str]:
+    """Offer words (discount, 优惠…) in a message that does not just ask which offers we have: each sentence
+    naming one must be a question about them, and no sentence may ask for one for this customer ("for us",
+    "can you give", "we need", a figure; "Do you have nonprofit discounts? We want one." is a request)."""
+    offers, about, asking = (rule.regex(k) for k in ("offer_patterns", "asking_about_patterns", "asking_for_patterns"))
+    sentences = [(s, _matches(offers, s)) for s in DRAFT_SENTENCE.split(text)]
+    words = [w for _, found in sentences for w in found]
+    if not words:
+        return []
+    questions = all(about is not None and about.search(s) for s, found in sentences if found)
+    return [] if questions and not (asking and asking.search(text)) else words
 
 
 def _handover_promise(rule: Rule, f: DraftFacts) -> str | None:

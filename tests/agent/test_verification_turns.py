@@ -41,6 +41,21 @@ def test_a_discount_and_contract_request_is_held_even_when_the_draft_just_declin
         assert c.conversations.messages("vt-1")[-1].citations == []
 
 
+def test_a_question_about_published_discounts_is_answered_without_waiting(data_dir):
+    # the FAQ answers it (schools and nonprofits); the draft promises nothing, so nobody needs to read it first
+    answer = ("Yes. Accredited schools and registered nonprofits can get lower prices; please contact sales with "
+              "details of your organisation [1].")
+    with answered(data_dir, [answer], Inbound("vt-13", "Do you have nonprofit discounts?")) as (c, reply):
+        assert reply.status == "sent", reply.reasons
+        assert queued(c, "vt-13") == []
+
+
+def test_a_chinese_question_about_education_discounts_is_answered_without_waiting(data_dir):
+    answer = "有的。经认证的教育机构和依法登记的公益组织可以享受更低的价格，具体请联系销售团队 [1]。"
+    with answered(data_dir, [answer], Inbound("vt-14", "是否有教育优惠？")) as (_, reply):
+        assert reply.status == "sent", reply.reasons
+
+
 def test_a_draft_that_copies_our_fallback_text_really_hands_over(data_dir):
     copied = ("I'm sorry, but I can't assist with that. I've passed your message to our team and a person will "
               "reply here soon.")

@@ -159,6 +159,76 @@ def test_ordinary_questions_are_no_customer_request(asked):
     assert "customer_request" not in POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked)).rules
 
 
+@pytest.mark.parametrize("asked", [
+    "Can you give me 20% off?",
+    "We need a discount.",
+    "Could we get the nonprofit discount?",
+    "Is there any extra discount for us?",
+    "What's the best discount you can do?",
+    "Any chance of a discount if we sign today?",
+    "Do you have nonprofit discounts? We want one.",  # the ask is in the next sentence
+    "Discount?",  # no question about our offers, so a person reads it
+    "We're a school and would like education pricing.",
+    "能不能便宜点？",
+    "给我们打个折吧。",
+    "可以优惠一点吗？",
+    "我们想要教育优惠。",
+    "优惠多少？",
+    "有没有更大的折扣？",
+    "我们学校能享受教育优惠吗？",
+    "有教育优惠吗？我们要申请。",
+])
+def test_asking_for_a_concession_is_a_customer_request(asked):
+    verdict = POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked))
+    assert "customer_request" in verdict.rules, verdict
+    assert any(r.startswith("customer_request: ") and "the customer wrote “" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("asked", [
+    "do you have nonprofit discounts?",
+    "Is there an education discount?",
+    "What discounts are there for annual billing?",
+    "Are there any discounts for universities?",
+    "Does the education discount apply to the Pro edition?",
+    "Can nonprofits get a discount?",
+    "I'd like to know if there is a student discount.",
+    "Hi! We're a charity in Berlin. Do you offer special pricing for nonprofits?",
+    "有没有教育优惠？",
+    "是否有教育优惠？",
+    "学校和公益组织有优惠吗？",
+    "你们有哪些优惠政策？",
+    "请问公益组织有折扣吗？",
+    "教育优惠怎么申请？",
+    "我们是一所大学，有教育优惠吗？",
+    "年付有没有打折？",
+])
+def test_asking_about_published_offers_is_no_customer_request(asked):
+    verdict = POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked))
+    assert "customer_request" not in verdict.rules, verdict
+
+
+@pytest.mark.parametrize(("asked", "draft", "rule"), [
+    ("Is there an education discount?", "Yes, and I can give your school 30% off [1].", "commitment"),
+    ("有没有教育优惠？", "有的，可以给您打八折 [1]。", "commitment"),
+    ("Do you have nonprofit discounts?", "Nonprofits pay $29 per user per month on Pro [1].", "unsupported_price"),
+])
+def test_a_draft_granting_or_inventing_a_discount_is_held_though_the_customer_only_asked(asked, draft, rule):
+    verdict = POLICY.evaluate(DraftFacts(draft, cited=True, customer_text=asked, evidence=PRICE_SOURCE))
+    assert "customer_request" not in verdict.rules and rule in verdict.rules, verdict
+
+
+@pytest.mark.parametrize("rule", [
+    {"patterns": ["\\bdiscount\\w*"]},  # a rules file written before offer_patterns existed
+    {"patterns": [], "offer_patterns": ["\\bdiscount\\w*"]},  # offer words without the question shapes
+])
+def test_a_rules_file_without_question_patterns_holds_every_offer_word(tmp_path, rule):
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"rules": {"customer_request": rule}}))
+    verdict = VerificationPolicy(load_rules(path)).evaluate(
+        DraftFacts("Sure [1].", cited=True, customer_text="Is there an education discount?"))
+    assert verdict.rules == ["customer_request"], verdict
+
+
 EDITIONS = """| Edition | Billed annually | Billed monthly | Minimum users | Maximum users |
 |---|---|---|---|---|
 | Starter | $19 | $24 | 3 | 25 |
