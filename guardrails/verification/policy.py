@@ -64,6 +64,10 @@ def unsupported_amounts(draft: str, evidence: str) -> list[str]:
 # table headed Edition/Plan/Tier/版本, Chinese "…版" names, and aliases like 基础版（Starter）.
 
 EDITION_WORD = re.compile(r"\b([A-Z][A-Za-z0-9+-]*)\s+(?:edition|plan|tier)s?\b")
+# "Enterprise is our top tier": the draft calling a name an edition counts like "Enterprise edition" (a cited FAQ
+# passage may name editions only as "on Pro", "on Enterprise", which alone makes none of them a name)
+EDITION_IS = re.compile(r"\b([A-Z][A-Za-z0-9+-]*)\s+(?:is|was)\s+(?:our|the|a|an)\s+(?:[a-z-]+\s+){0,2}"
+                        r"(?:edition|plan|tier)\b")
 ZH_EDITION = re.compile(r"[\u4e00-\u9fff]{2}版(?!本)")
 ZH_ALIASES = (re.compile(r"([\u4e00-\u9fff]{2}版)\s*[（(]\s*([A-Z][A-Za-z0-9+-]*)\s*[)）]"),
               re.compile(r"([A-Z][A-Za-z0-9+-]*)\s*[（(]\s*([\u4e00-\u9fff]{2}版)\s*[)）]"))
@@ -75,6 +79,21 @@ YEARLY_AFTER = re.compile(r"\s*(?:annually|yearly|per year|a year|each year|ever
                           re.I)
 YEARLY_BEFORE = re.compile(r"(?:每年|一年)\s*(?:起|约)?\s*[$¥€£]?\s*$")
 DRAFT_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；;])|\n+")
+# A sentence that names no edition but goes on about the one before it ("Enterprise is our top tier. It includes
+# 36 months of retention.") speaks of that edition. Only a reference at its very start counts (it, they, this
+# plan, 该版本, 它, 其…, maybe after "Also,"/"此外"): a sentence opening with anything else may start a new subject
+# (the trial, the API), and tying its numbers to the edition before would hold correct replies.
+CONTINUES = re.compile(
+    r"^[\s*•>\"'“‘(-]*(?:(?:also|and|plus|in addition|besides|on top of that)\s*,?\s+)?"
+    r"(?:it|its|it's|they|their|they're|both"
+    r"|(?:this|that|these|those|the)\s+(?:plan|edition|tier|version|package|subscription)s?"
+    r"|(?:this|that)\s+one"
+    r"|(?:this|that)(?:'s|\s+(?:is|was|includes?|comes?|has|gives?|offers?|allows?|keeps?|provides?|supports?"
+    r"|covers?|adds?|gets?|lets?|means?|also|will|can|would)))\b"
+    r"|^[\s*•>“‘（(-]*(?:(?:此外|另外|同时|而且|并且)[，,]?\s*)?"
+    r"(?:它们?|其(?![他它实余次中])|两者|二者|(?:该|此|这个?|这一|这款|上述)(?:版本|版|方案|套餐)"
+    r"|这(?=是|意味着|包括|包含|也|还|就))",
+    re.I)
 CLAUSE = re.compile(r",(?!\d{3})|[;，；、]")  # not the comma of 30,000
 
 
@@ -92,7 +111,8 @@ def _edition_names(evidence: str, draft: str) -> dict[str, str]:
     def proper(name: str) -> bool:  # capitalised after a lower-case word or a comma: a name, not a sentence start
         return re.search(rf"(?<=[a-z,;:)] ){re.escape(name)}\b", evidence) is not None
 
-    names = {m.group(1) for m in EDITION_WORD.finditer(f"{evidence}\n{draft}") if proper(m.group(1))}
+    said = [*EDITION_WORD.finditer(f"{evidence}\n{draft}"), *EDITION_IS.finditer(draft)]
+    names = {m.group(1) for m in said if proper(m.group(1))}
     names |= set(ZH_EDITION.findall(evidence))
     header: list[str] = []
     headers: list[list[str]] = []
@@ -166,8 +186,9 @@ def _yearly(text: str, start: int, end: int) -> bool:
 
 
 def edition_mismatches(draft: str, evidence: str) -> list[str]:
-    """Numbers in a draft sentence naming an edition that no source passage gives for that edition, edition
-    names no source has, and amounts quoted per year that the sources give per another period."""
+    """Numbers in a draft sentence naming an edition (or going on about the edition the sentence before
+    named) that no source passage gives for that edition, edition names no source has, and amounts quoted per
+    year that the sources give per another period."""
     if not evidence.strip():  # nothing to compare with: amounts are unsupported_amounts', claims another rule's
         return []
     text = CITATION_MARK.sub("", draft)
@@ -182,8 +203,11 @@ def edition_mismatches(draft: str, evidence: str) -> list[str]:
                 not re.search(rf"\b{re.escape(name.lower())}\b", low)):
             found.append(f"“{mention}”: no source names it")
     units = _number_units(evidence, key) if key else []
+    before: set[str] = set()  # the editions the sentence before spoke of
     for sentence in DRAFT_SENTENCE.split(text):
-        names = _names_in(sentence, key)
+        if not sentence.strip():
+            continue
+        names = before = _names_in(sentence, key) or (before if CONTINUES.match(sentence) else set())
         if not names:
             continue
         for m in NUMBER.finditer(sentence):
@@ -243,9 +267,25 @@ def _unsupported_price(rule: Rule, f: DraftFacts) -> str | None:
 
 def _customer_request(rule: Rule, f: DraftFacts) -> str | None:
     """The customer asks for a discount, special pricing or other contract terms: a person answers that,
-    whatever the draft says (the model often declines politely without any word the commitment rule sees)."""
-    found = _matches(rule.regex("patterns"), f.customer_text)
+    whatever the draft says (the model often declines politely without any word the commitment rule sees).
+    Asking which offers we publish ("is there an education discount?") is not asking for one: the docs answer
+    it, and the draft's own rules (commitment, unsupported_price) still hold a draft that grants or invents one."""
+    found = _matches(rule.regex("patterns"), f.customer_text) + _offers_asked_for(rule, f.customer_text)
+    found = list({w.lower(): w for w in found}.values())[:3]
     return f"the customer wrote “{'”, “'.join(found)}”" if found else None
+
+
+def _offers_asked_for(rule: Rule, text: str) -> list[str]:
+    """Offer words (discount, 优惠…) in a message that does not just ask which offers we have: each sentence
+    naming one must be a question about them, and no sentence may ask for one for this customer ("for us",
+    "can you give", "we need", a figure; "Do you have nonprofit discounts? We want one." is a request)."""
+    offers, about, asking = (rule.regex(k) for k in ("offer_patterns", "asking_about_patterns", "asking_for_patterns"))
+    sentences = [(s, _matches(offers, s)) for s in DRAFT_SENTENCE.split(text)]
+    words = [w for _, found in sentences for w in found]
+    if not words:
+        return []
+    questions = all(about is not None and about.search(s) for s, found in sentences if found)
+    return [] if questions and not (asking and asking.search(text)) else words
 
 
 def _handover_promise(rule: Rule, f: DraftFacts) -> str | None:
@@ -362,7 +402,9 @@ CHECKS: dict[str, Callable[[Rule, DraftFacts], str | None]] = {
 TEXT_RULES = ("commitment", "unsupported_price", "pii", "handover_promise")
 # Rules about the reply as a whole that a streamed prefix can already fail: text failing them is not shown
 # yet (a later sentence may cite a source), so a customer never sees a draft that is then taken back.
-PREFIX_RULES = ("unsupported_claim", "reply_language")
+# unsupported_price is here too: "It includes 36 months" passes on its own, and only with the sentence
+# before ("Enterprise is …") is it Enterprise's wrong number.
+PREFIX_RULES = ("unsupported_claim", "reply_language", "unsupported_price")
 
 
 class VerificationPolicy:

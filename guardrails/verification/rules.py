@@ -85,7 +85,7 @@ def load_rules(path: str | Path | None = None, **overrides: Any) -> Rules:
         params = {k: v for k, v in raw.items() if k not in {"enabled", "personas", "reason"}}
         rule = Rule(rid, bool(raw.get("enabled", True)), tuple(raw.get("personas", ["customer"])),
                     str(raw.get("reason") or rid), params)
-        for key in ("patterns", "claim_patterns"):
+        for key in (k for k in params if k.endswith("patterns")):  # patterns, claim_patterns, offer_patterns…
             if isinstance(params.get(key), list):
                 try:
                     rule.regex(key)

@@ -41,6 +41,21 @@ def test_a_discount_and_contract_request_is_held_even_when_the_draft_just_declin
         assert c.conversations.messages("vt-1")[-1].citations == []
 
 
+def test_a_question_about_published_discounts_is_answered_without_waiting(data_dir):
+    # the FAQ answers it (schools and nonprofits); the draft promises nothing, so nobody needs to read it first
+    answer = ("Yes. Accredited schools and registered nonprofits can get lower prices; please contact sales with "
+              "details of your organisation [1].")
+    with answered(data_dir, [answer], Inbound("vt-13", "Do you have nonprofit discounts?")) as (c, reply):
+        assert reply.status == "sent", reply.reasons
+        assert queued(c, "vt-13") == []
+
+
+def test_a_chinese_question_about_education_discounts_is_answered_without_waiting(data_dir):
+    answer = "有的。经认证的教育机构和依法登记的公益组织可以享受更低的价格，具体请联系销售团队 [1]。"
+    with answered(data_dir, [answer], Inbound("vt-14", "是否有教育优惠？")) as (_, reply):
+        assert reply.status == "sent", reply.reasons
+
+
 def test_a_draft_that_copies_our_fallback_text_really_hands_over(data_dir):
     copied = ("I'm sorry, but I can't assist with that. I've passed your message to our team and a person will "
               "reply here soon.")
@@ -91,6 +106,15 @@ def test_the_right_numbers_for_the_edition_go_out(data_dir):
         assert reply.status == "sent", reply.reasons
 
 
+def test_a_wrong_number_in_the_sentence_after_the_edition_is_held(data_dir):
+    # the cited FAQ answer names editions only as "on Pro", "on Enterprise"
+    wrong = "Enterprise is our top tier. It includes 36 months of event data retention."
+    with answered(data_dir, [wrong], Inbound("vt-11", ENTERPRISE_RETENTION)) as (c, reply):
+        assert reply.status == "pending_review" and "unsupported_price" in reply.reasons
+        [item] = queued(c, "vt-11")
+        assert any("“36 months” is given for Pro, not Enterprise" in r for r in item.reasons), item.reasons
+
+
 def test_an_english_question_answered_in_chinese_is_held(data_dir):
     chinese = "是的，专业版和企业版都支持 SAML 2.0 和 OIDC 单点登录 [1]。"
     with answered(data_dir, [chinese], Inbound("vt-6", "Do you support SSO?")) as (_, reply):
@@ -131,3 +155,11 @@ def test_sentences_wait_until_the_reply_cites_a_source_then_stream(data_dir):
     assert reply["status"] == "sent", reply["reasons"]
     assert len(deltas) >= 1 and deltas[0].startswith("Yes, single sign-on is included in two of our editions. SAML")
     assert "".join(deltas).split() == answer.split(), "nothing lost, nothing twice"
+
+
+def test_a_wrong_number_in_the_sentence_after_the_edition_is_never_streamed(data_dir):
+    # each sentence passes on its own; together they give Enterprise Pro's retention
+    wrong = "Enterprise is our top tier [1]. It includes 36 months of event data retention."
+    deltas, reply = streamed(data_dir, wrong, Inbound("vt-12", ENTERPRISE_RETENTION))
+    assert reply["status"] == "pending_review" and "unsupported_price" in reply["reasons"]
+    assert "36 months" not in "".join(deltas), "the customer saw a number the reply was then held for"

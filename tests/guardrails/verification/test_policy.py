@@ -159,6 +159,76 @@ def test_ordinary_questions_are_no_customer_request(asked):
     assert "customer_request" not in POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked)).rules
 
 
+@pytest.mark.parametrize("asked", [
+    "Can you give me 20% off?",
+    "We need a discount.",
+    "Could we get the nonprofit discount?",
+    "Is there any extra discount for us?",
+    "What's the best discount you can do?",
+    "Any chance of a discount if we sign today?",
+    "Do you have nonprofit discounts? We want one.",  # the ask is in the next sentence
+    "Discount?",  # no question about our offers, so a person reads it
+    "We're a school and would like education pricing.",
+    "能不能便宜点？",
+    "给我们打个折吧。",
+    "可以优惠一点吗？",
+    "我们想要教育优惠。",
+    "优惠多少？",
+    "有没有更大的折扣？",
+    "我们学校能享受教育优惠吗？",
+    "有教育优惠吗？我们要申请。",
+])
+def test_asking_for_a_concession_is_a_customer_request(asked):
+    verdict = POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked))
+    assert "customer_request" in verdict.rules, verdict
+    assert any(r.startswith("customer_request: ") and "the customer wrote “" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("asked", [
+    "do you have nonprofit discounts?",
+    "Is there an education discount?",
+    "What discounts are there for annual billing?",
+    "Are there any discounts for universities?",
+    "Does the education discount apply to the Pro edition?",
+    "Can nonprofits get a discount?",
+    "I'd like to know if there is a student discount.",
+    "Hi! We're a charity in Berlin. Do you offer special pricing for nonprofits?",
+    "有没有教育优惠？",
+    "是否有教育优惠？",
+    "学校和公益组织有优惠吗？",
+    "你们有哪些优惠政策？",
+    "请问公益组织有折扣吗？",
+    "教育优惠怎么申请？",
+    "我们是一所大学，有教育优惠吗？",
+    "年付有没有打折？",
+])
+def test_asking_about_published_offers_is_no_customer_request(asked):
+    verdict = POLICY.evaluate(DraftFacts("Sure [1].", cited=True, customer_text=asked))
+    assert "customer_request" not in verdict.rules, verdict
+
+
+@pytest.mark.parametrize(("asked", "draft", "rule"), [
+    ("Is there an education discount?", "Yes, and I can give your school 30% off [1].", "commitment"),
+    ("有没有教育优惠？", "有的，可以给您打八折 [1]。", "commitment"),
+    ("Do you have nonprofit discounts?", "Nonprofits pay $29 per user per month on Pro [1].", "unsupported_price"),
+])
+def test_a_draft_granting_or_inventing_a_discount_is_held_though_the_customer_only_asked(asked, draft, rule):
+    verdict = POLICY.evaluate(DraftFacts(draft, cited=True, customer_text=asked, evidence=PRICE_SOURCE))
+    assert "customer_request" not in verdict.rules and rule in verdict.rules, verdict
+
+
+@pytest.mark.parametrize("rule", [
+    {"patterns": ["\\bdiscount\\w*"]},  # a rules file written before offer_patterns existed
+    {"patterns": [], "offer_patterns": ["\\bdiscount\\w*"]},  # offer words without the question shapes
+])
+def test_a_rules_file_without_question_patterns_holds_every_offer_word(tmp_path, rule):
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"rules": {"customer_request": rule}}))
+    verdict = VerificationPolicy(load_rules(path)).evaluate(
+        DraftFacts("Sure [1].", cited=True, customer_text="Is there an education discount?"))
+    assert verdict.rules == ["customer_request"], verdict
+
+
 EDITIONS = """| Edition | Billed annually | Billed monthly | Minimum users | Maximum users |
 |---|---|---|---|---|
 | Starter | $19 | $24 | 3 | 25 |
@@ -172,6 +242,8 @@ EDITIONS = """| Edition | Billed annually | Billed monthly | Minimum users | Max
 
 Every new company can try Lumen free for 14 days. The trial runs on the Pro edition.
 12 months on Starter, 36 months on Pro, and on Enterprise a retention period you configure, up to 7 years."""
+FAQ_RETENTION = ("How long do you keep my event data?\n12 months on Starter, 36 months on Pro, and on Enterprise a "
+                 "retention period you configure, up to 7 years.")
 EDITIONS_ZH = """Lumen 提供基础版（Starter）、专业版（Pro）和企业版（Enterprise）三个版本。
 | 功能 | 基础版 | 专业版 | 企业版 |
 |---|---|---|---|
@@ -204,6 +276,50 @@ def test_a_number_tied_to_another_edition_or_an_unknown_edition_is_held(draft, e
     ("基础版的数据保留 12 个月 [1]。", EDITIONS_ZH),
 ])
 def test_numbers_the_sources_give_for_the_same_edition_go_out(draft, evidence):
+    assert POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence)).rules == []
+
+
+@pytest.mark.parametrize(("draft", "evidence", "words"), [
+    ("Enterprise is our top tier. It includes 36 months of retention [1].", EDITIONS,
+     "“36 months” is given for Pro, not Enterprise"),
+    ("The Pro edition suits most teams [1]. This plan comes with a 99.95% uptime SLA [1].", EDITIONS,
+     "“99.95%” is given for Enterprise, not Pro"),
+    ("Enterprise is our top tier. It adds SCIM [1]. They keep event data for 36 months [1].", EDITIONS,
+     "“36 months” is given for Pro, not Enterprise"),  # a chain of references still speaks of Enterprise
+    ("Starter is our entry edition [1]. Also, it keeps event data for 7 years [1].", EDITIONS,
+     "“7 years” is given for Enterprise, not Starter"),
+    ("Enterprise is our top tier. It keeps event data for 48 months [1].", EDITIONS,
+     "“48 months” for Enterprise is in no source"),
+    ("企业版是我们功能最全的版本 [1]。它的数据保留期是 36 个月 [1]。", EDITIONS_ZH, "“36 个月” is given for Pro, not Enterprise"),
+    ("企业版是我们功能最全的版本 [1]。该版本的数据保留期是 36 个月 [1]。", EDITIONS_ZH,
+     "“36 个月” is given for Pro, not Enterprise"),
+    ("基础版适合小团队 [1]。此外，其数据保留期为 36 个月 [1]。", EDITIONS_ZH, "“36 个月” is given for Pro, not Starter"),
+    # the FAQ passage alone names no edition as such: the draft calling Enterprise a tier makes it one
+    ("Enterprise is our top tier. It includes 36 months of retention.", FAQ_RETENTION,
+     "“36 months” is given for Pro, not Enterprise"),
+])
+def test_a_sentence_going_on_about_the_edition_before_it_is_held_for_its_numbers(draft, evidence, words):
+    verdict = POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence))
+    assert verdict.rules == ["unsupported_price"], verdict
+    assert words in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("draft", "evidence"), [
+    ("Enterprise is our top tier. It keeps event data for up to 7 years [1].", EDITIONS),
+    ("Enterprise is our top tier. It keeps event data for up to 7 years [1].", FAQ_RETENTION),
+    ("Pro costs $49 per user per month [1]. It needs at least 5 users [1].", EDITIONS),
+    ("Pro and Enterprise include SSO [1]. They keep event data for 36 months or more [1].", EDITIONS),
+    # a sentence that opens with a subject of its own inherits nothing
+    ("Enterprise is our top tier [1]. The trial lasts 14 days [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Pro keeps event data for 36 months [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Starter and Pro are 12 and 36 months [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Event data on Pro is kept 36 months [1].", EDITIONS),
+    ("Enterprise is our top tier [1]. Setup takes 14 days. It keeps 36 months of data [1].", EDITIONS),
+    ("企业版是我们功能最全的版本 [1]。它的数据保留期最长 7 年 [1]。", EDITIONS_ZH),
+    ("企业版是我们功能最全的版本 [1]。试用期为 14 天 [1]。", EDITIONS_ZH),
+    ("企业版是我们功能最全的版本 [1]。其他版本的数据保留期为 36 个月 [1]。", EDITIONS_ZH),
+])
+def test_a_sentence_with_a_subject_of_its_own_or_the_right_number_goes_out(draft, evidence):
     assert POLICY.evaluate(DraftFacts(draft, cited=True, evidence=evidence)).rules == []
 
 
