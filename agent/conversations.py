@@ -83,6 +83,10 @@ class ConversationStore:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def get(self, conversation_id: str) -> Conversation | None:
         with self._sessions() as s:
             return s.get(Conversation, conversation_id)

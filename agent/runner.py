@@ -32,6 +32,7 @@ from agent.middleware import stack as middleware_stack
 from agent.middleware.approvals import approval_gate
 from agent.middleware.constrained import AnswerStream
 from agent.middleware.garbage import ModelGarbage
+from agent.turns import Lease, TurnLeases
 from agent.types import Inbound, Reply
 from agent.usage import UsageStore
 from guardrails.audit import AuditLog
@@ -85,8 +86,11 @@ class Runner:
                  pii: PiiGuard | None = None, policy: ConsentPolicy | None = None, audit: AuditLog | None = None,
                  consent: ConsentDesk | None = None, verifier: Verifier | None = None,
                  extra_tools: Sequence[BaseTool] = (), usage: UsageStore | None = None,
-                 crm_toolset: Sequence[BaseTool] | None = None):
+                 crm_toolset: Sequence[BaseTool] | None = None, turns: TurnLeases | None = None):
         self.model = model
+        # every entry point that runs the graph takes the conversation's lease (agent.turns): the one place
+        # all channels pass through, so none of them needs a lock of its own
+        self.turns = turns or TurnLeases(conversations.engine)
         self.pii = pii
         self.consent = consent
         self.conversations = conversations
@@ -167,7 +171,13 @@ class Runner:
         return self._handoff(ctx, lang, f"not in the documentation: {', '.join(terms)}",
                              text=NOT_DOCUMENTED[lang], rule="not_documented", asked=ctx.inbound_text)
 
-    def handle(self, inbound: Inbound) -> Reply:
+    def handle(self, inbound: Inbound, *, wait_s: float | None = None) -> Reply:
+        """One turn; waits up to `wait_s` for a turn of the same conversation in progress (anywhere), then
+        ConversationBusy before anything is stored."""
+        with self.turns.hold(inbound.conversation_id, wait_s):
+            return self._handle(inbound)
+
+    def _handle(self, inbound: Inbound) -> Reply:
         ctx, state_in = self._begin(inbound)
         if (done := self._consent_request(ctx, inbound.text.strip()) or self._not_documented(ctx)) is not None:
             return done
@@ -180,8 +190,20 @@ class Runner:
             return self._failed(ctx, exc)
         return self._finish(ctx, draft, state["messages"])
 
-    def stream(self, inbound: Inbound) -> Iterator[dict[str, Any]]:
-        """Yields {"type": "delta", "text"} per checked sentence, then {"type": "reply", ...}."""
+    def stream(self, inbound: Inbound, *, wait_s: float | None = None,
+               lease: Lease | None = None) -> Iterator[dict[str, Any]]:
+        """Yields {"type": "delta", "text"} per checked sentence, then {"type": "reply", ...}. Waits for the
+        conversation's lease as `handle` does; a caller that must know before streaming (an HTTP status)
+        takes it itself with `turns.hold` and passes it as `lease`."""
+        if lease is not None:
+            if lease.conversation_id != inbound.conversation_id:
+                raise ValueError("the lease is for another conversation")
+            yield from self._stream(inbound)
+            return
+        with self.turns.hold(inbound.conversation_id, wait_s):
+            yield from self._stream(inbound)
+
+    def _stream(self, inbound: Inbound) -> Iterator[dict[str, Any]]:
         ctx, state_in = self._begin(inbound)
         if (done := self._consent_request(ctx, inbound.text.strip()) or self._not_documented(ctx)) is not None:
             yield {"type": "reply", **_reply_json(done)}
@@ -395,9 +417,15 @@ class Runner:
         return Reply(ctx.conversation_id, msg.id, HOLDING[lang], "pending_review", [], reasons, lang)
 
     def resume(self, conversation_id: str, interrupt_id: str, decision: dict[str, Any],
-               message_id: int | None = None) -> bool:
+               message_id: int | None = None, *, wait_s: float | None = None) -> bool:
         """Continue a run paused on a tool call with the reviewer's decision. Works in any process: the paused
-        run is in the checkpointer. False (and nothing done) when that interrupt was already answered."""
+        run is in the checkpointer. False (and nothing done) when that interrupt was already answered.
+        A turn of the conversation in progress: waits for it, then ConversationBusy (the outbox retries)."""
+        with self.turns.hold(conversation_id, wait_s):
+            return self._resume(conversation_id, interrupt_id, decision, message_id)
+
+    def _resume(self, conversation_id: str, interrupt_id: str, decision: dict[str, Any],
+                message_id: int | None) -> bool:
         config = {"configurable": {"thread_id": conversation_id}, "recursion_limit": 12}
         pending = {i.id for i in self.agent.get_state(config).interrupts}
         if interrupt_id not in pending:

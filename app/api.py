@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agent.turns import ConversationBusy
 from app.container import Container
 from channels.review.metrics import review_metrics
 from channels.web.access import KEY_HEADER
@@ -114,6 +115,11 @@ def create_app(container: Container) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(ConversationBusy)
+    async def busy(_: Request, exc: ConversationBusy) -> JSONResponse:
+        # any route running a turn (the WeCom sidebar, say) while another turn of it runs elsewhere
+        return _error(409, "another reply is still being written in this conversation; try again when it is done")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

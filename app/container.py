@@ -22,6 +22,8 @@ from agent.conversations import ConversationStore
 from agent.data_rights import conversation_eraser, conversation_exporter, conversations_of
 from agent.llm.factory import LlmConfig, ModelHandle, build_model
 from agent.runner import Runner, RunnerConfig
+from agent.turns import QUEUED_TURN_WAIT_S
+from agent.types import Inbound, Reply
 from agent.usage import Price, UsageStore
 from app.db import current_revision, make_engine, upgrade
 from app.settings import Settings
@@ -376,7 +378,7 @@ class Container:
         cfg = WeComConfig(corp_id=s.wecom_corp_id, token=s.wecom_token.get_secret_value(),
                           encoding_aes_key=s.wecom_encoding_aes_key.get_secret_value(), agent_id=s.wecom_agent_id,
                           secret=s.wecom_secret.get_secret_value(), api_base=s.wecom_api_base)
-        return WeComChannel(cfg, self.engine, handle_inbound=self.runner.handle, rep_for_user=self.rep_for_wecom_user,
+        return WeComChannel(cfg, self.engine, handle_inbound=self.handle_queued, rep_for_user=self.rep_for_wecom_user,
                             rep=self.crm.rep, conversations=self.conversations)
 
     def lead_notifiers(self) -> dict[str, Any]:
@@ -387,6 +389,10 @@ class Container:
         if "wecom" in self.settings.lead_notify_channels and self.settings.wecom_configured:
             out["wecom"] = self.wecom.notifier.notify
         return out
+
+    def handle_queued(self, inbound: Inbound) -> Reply:
+        """A turn for a channel that acked the message already (WeCom): it waits its turn for long."""
+        return self.runner.handle(inbound, wait_s=QUEUED_TURN_WAIT_S)
 
     def rep_for_wecom_user(self, userid: str) -> str | None:
         """The active rep behind a WeCom member id (crm_reps.wecom_user_id), if any."""

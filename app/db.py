@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from agent.conversations import ConversationBase
+from agent.turns import TurnLease  # noqa: F401 - registers turn_leases (on ConversationBase's metadata)
 from agent.usage import LlmUsage  # noqa: F401 - registers llm_usage (on ConversationBase's metadata)
 from channels.outbox import OutboxBase
 from channels.slack.store import SlackBase

@@ -15,6 +15,9 @@ TEXT: dict[str, dict[str, str]] = {
     "duplicate": {"en": "I already have that message.", "zh": "这条消息我已经收到了。"},
     "failed": {"en": "Sorry, something went wrong while answering. Please try again in a moment.",
                "zh": "抱歉，回答时出了问题，请稍后再试。"},
+    "busy": {"en": "Sorry, another answer in this conversation took too long, so I couldn't answer this message. "
+                    "Please send it again.",
+             "zh": "抱歉，这个会话中的上一个回答耗时过长，我没能回复这条消息，请重新发送。"},
     "sources": {"en": "Sources", "zh": "来源"},
     "greeting": {"en": "Hi {name}! Ask me about a customer or deal, or have me draft a follow-up.",
                  "zh": "{name}，您好！可以问我客户或商机的情况，也可以让我起草跟进消息。"},

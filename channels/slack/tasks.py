@@ -58,7 +58,7 @@ class Background:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def lock(self, key: str) -> asyncio.Lock:
-        """One turn at a time per conversation: the agent's checkpoint is per conversation."""
+        """In-process queue of turns per conversation, in front of the runner's lease (agent.turns)."""
         lock = self._locks.get(key)
         if lock is None:
             if len(self._locks) > 10_000:  # forget idle locks

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.conversations import ConversationStore, DuplicateMessage
 from agent.runner import Runner
+from agent.turns import QUEUED_TURN_WAIT_S, ConversationBusy
 from agent.types import Inbound
 from channels.slack.config import SlackConfig
 from channels.slack.i18n import t
@@ -54,6 +55,8 @@ class TurnRunner:
     async def answer(self, inbound: Inbound, target: Target, *, rep_id: str | None = None) -> dict[str, Any] | None:
         """Run the turn and show it; returns the runner's final reply event (None for a duplicate)."""
         lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in inbound.text) else "en"
+        # The runner's lease keeps one turn at a time across processes; this in-process queue in front of it
+        # keeps waiting turns on the event loop instead of each blocking a worker thread.
         async with self.background.lock(inbound.conversation_id):
             await self.background.run(lambda: self.conversations.ensure(
                 inbound.conversation_id, channel="slack", persona=inbound.persona,
@@ -63,7 +66,8 @@ class TurnRunner:
             writer = self._writer(target)
             reply: dict[str, Any] | None = None
             try:
-                async for event in self.background.iterate(lambda: self.runner.stream(inbound)):
+                async for event in self.background.iterate(
+                        lambda: self.runner.stream(inbound, wait_s=QUEUED_TURN_WAIT_S)):
                     if event["type"] == "delta":
                         await writer.delta(event["text"])
                     elif event["type"] == "reply":
@@ -71,6 +75,10 @@ class TurnRunner:
             except DuplicateMessage:
                 log.info("message %s in %s already answered", inbound.channel_message_id, inbound.conversation_id)
                 await self.set_status(target, "")
+                return None
+            except ConversationBusy:  # nothing was stored: the user is told to resend, not left waiting
+                log.error("turn in %s gave up waiting for the turn before it", inbound.conversation_id)
+                await writer.finish(reply_messages(t("busy", lang)))
                 return None
             except Exception:
                 log.exception("agent turn failed in %s", inbound.conversation_id)

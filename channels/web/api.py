@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 from fastapi import APIRouter, Header, HTTPException, Path, Request
 from fastapi.responses import Response, StreamingResponse
 
 from agent.conversations import ConversationStore, DuplicateMessage
 from agent.runner import HOLDING, Runner
+from agent.turns import ConversationBusy
 from agent.types import Inbound
 from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.schemas import CONVERSATION_ID, ErrorOut, HistoryOut, MessageOut, PostMessage, ReplyOut
@@ -21,41 +20,9 @@ ERRORS = {404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": Err
 ConversationId = Path(..., pattern=CONVERSATION_ID, description="Chosen by the client; created on first message.")
 ConversationKey = Header(None, alias=KEY_HEADER, description="The key the first reply gave (channels/web/access.py).")
 TURN_WAIT_S = 120.0  # how long a message waits for the reply in progress; then 409
+# One turn at a time per conversation is the runner's lease (agent.turns), shared by every process and
+# channel: a message waits here for a reply being written by any of them.
 BUSY = "a reply is still being written in this conversation; send again when it is done"
-
-
-class Turns:
-    """One turn at a time per conversation: a second message waits for the reply in progress, so replies
-    come in the order the messages were sent, each with the ones before it as context.
-
-    The locks are process-local (keyed by conversation id, shared by the server's worker threads): enough
-    for the embedded default of one process. Several processes serving the same conversations would need
-    a lock they share (a database row lock, say)."""
-
-    def __init__(self, wait_s: float):
-        self.wait_s = wait_s
-        self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}  # lock, how many requests hold or want it
-
-    @contextmanager
-    def turn(self, conversation_id: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(conversation_id, (threading.Lock(), 0))
-            self._locks[conversation_id] = (lock, users + 1)
-        try:
-            if not lock.acquire(timeout=self.wait_s):
-                raise HTTPException(409, BUSY)
-            try:
-                yield
-            finally:
-                lock.release()  # a plain Lock: a stream may end on another thread than it began
-        finally:
-            with self._guard:
-                lock, users = self._locks[conversation_id]
-                if users == 1:
-                    del self._locks[conversation_id]
-                else:
-                    self._locks[conversation_id] = (lock, users - 1)
 
 
 def require_json(request: Request) -> None:
@@ -67,7 +34,7 @@ def require_json(request: Request) -> None:
 def web_chat_router(runner: Runner, conversations: ConversationStore, access: WebAccess, max_chars: int,
                     turn_wait_s: float | None = None) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["web chat"])
-    turns = Turns(TURN_WAIT_S if turn_wait_s is None else turn_wait_s)
+    wait_s = TURN_WAIT_S if turn_wait_s is None else turn_wait_s
 
     def inbound(conversation_id: str, key: str | None, body: PostMessage) -> Inbound:
         if len(body.text) > max_chars:
@@ -89,8 +56,9 @@ def web_chat_router(runner: Runner, conversations: ConversationStore, access: We
         require_json(request)
         msg = inbound(conversation_id, key, body)
         try:
-            with turns.turn(conversation_id):
-                reply = runner.handle(msg)
+            reply = runner.handle(msg, wait_s=wait_s)
+        except ConversationBusy:
+            raise HTTPException(409, BUSY) from None
         except DuplicateMessage:
             raise HTTPException(409, "this client_message_id was already received") from None
         response.headers[KEY_HEADER] = access.key_for(conversation_id)
@@ -111,10 +79,10 @@ def web_chat_router(runner: Runner, conversations: ConversationStore, access: We
         conversation_key = access.key_for(conversation_id)
 
         def events() -> Iterator[str]:
-            with turns.turn(conversation_id):
+            with runner.turns.hold(conversation_id, wait_s) as lease:
                 yield ""  # the turn is ours: taken below, before the response starts (else 409)
                 try:
-                    for event in runner.stream(msg):
+                    for event in runner.stream(msg, lease=lease):
                         if event["type"] == "reply":
                             event = {**event, "conversation_key": conversation_key}
                         yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
@@ -122,7 +90,10 @@ def web_chat_router(runner: Runner, conversations: ConversationStore, access: We
                     yield "event: error\ndata: {\"error\": \"duplicate client_message_id\"}\n\n"
 
         stream = events()
-        next(stream)  # waits for the turn; once started, closing the stream (done, or the client gone) ends it
+        try:
+            next(stream)  # waits for the turn; once started, closing the stream (done, or the client gone) ends it
+        except ConversationBusy:
+            raise HTTPException(409, BUSY) from None
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no",
                                           KEY_HEADER: conversation_key})

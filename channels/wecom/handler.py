@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from agent.conversations import ConversationStore
+from agent.turns import ConversationBusy
 from agent.types import Inbound, Reply
 from channels.outbox import OutboundMessage, PermanentDeliveryError, Receipt
 from channels.outbox.record import record_sent
@@ -26,6 +27,9 @@ from channels.wecom.store import WeComStore
 
 log = logging.getLogger(__name__)
 HandleInbound = Callable[[Inbound], Reply]
+BUSY = {"en": "Sorry, the answer before this one took too long, so I couldn't answer this message. Please send it "
+              "again.",
+        "zh": "抱歉，上一个回答耗时过长，我没能回复这条消息，请重新发送。"}
 
 
 def conversation_id(prefix: str, user: str) -> str:
@@ -102,7 +106,7 @@ class WeComHandler:
             self.store.mark_inbound(key, "duplicate")
             return
         self.sender.deliver(WeComMessage(userid, reply.text), f"reply:{key}")
-        self.store.mark_inbound(key, "replied")
+        self.store.mark_inbound(key, "busy" if reply.status == "busy" else "replied")
 
     def _sync_customer_service(self, token: str, open_kfid: str) -> None:
         with self._kf_lock:  # one puller at a time keeps the cursor consistent
@@ -133,13 +137,19 @@ class WeComHandler:
             self.store.mark_inbound(key, "duplicate")
             return
         self.sender.deliver(WeComMessage(external, reply.text, kfid), f"reply:{key}")
-        self.store.mark_inbound(key, "replied")
+        self.store.mark_inbound(key, "busy" if reply.status == "busy" else "replied")
 
     def _run(self, inbound: Inbound) -> Reply | None:
         if not inbound.text.strip():
             return None
         try:
             return self.handle_inbound(inbound)
+        except ConversationBusy:
+            # the turn before kept the conversation past the (long) wait; nothing was stored, so the sender
+            # is told to send again rather than never hearing back
+            log.error("WeCom turn in %s gave up waiting for the turn before it", inbound.conversation_id)
+            lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in inbound.text) else "en"
+            return Reply(inbound.conversation_id, 0, BUSY[lang], "busy", [], ["conversation busy"], lang)
         except Exception as exc:
             if type(exc).__name__ == "DuplicateMessage":  # the runner already has this message
                 return None

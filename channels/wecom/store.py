@@ -45,7 +45,7 @@ class InboundRecord(WeComBase):
     from_user: Mapped[str] = mapped_column(String(128), default="")
     conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
     open_kfid: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="received")  # received | replied | ignored | failed
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | replied | busy | ignored | failed
     received_at: Mapped[float] = mapped_column(Float)
 
 

@@ -59,3 +59,26 @@ def test_unknown_colleague_gets_a_polite_refusal_and_the_agent_never_runs(slack)
     assert said["channel"] == dm and "isn't linked to a rep" in said["text"]
     assert "chat.startStream" not in slack.fake.methods()
     assert slack.container.conversations.get(f"slack:{TEAM}:{dm}:{ts}") is None
+
+
+def test_a_question_whose_thread_stays_busy_elsewhere_is_told_to_send_again(slack, monkeypatch):
+    """A turn of the thread running in another process holds its lease past the wait: nothing is stored and
+    the rep is asked to resend, instead of hearing nothing."""
+    from agent.turns import TurnLeases
+    from app.db import make_engine
+    from channels.slack.i18n import t
+
+    monkeypatch.setattr("channels.slack.turns.QUEUED_TURN_WAIT_S", 0.3)
+    dm, thread_ts = "D05K7EC1A2", new_ts()
+    cid = f"slack:{TEAM}:{dm}:{thread_ts}"
+    engine = make_engine(slack.container.settings.database_url)
+    with TurnLeases(engine).hold(cid):
+        r = slack.event({"type": "message", "channel": dm, "channel_type": "im", "user": EMILY, "team": TEAM,
+                         "text": "How much is the Pro edition?", "ts": new_ts(), "thread_ts": thread_ts,
+                         "client_msg_id": "c0ffee01-0000-4000-8000-000000000099"})
+        assert r.status_code == 200
+        slack.settle()
+    engine.dispose()
+    final = slack.fake.thread(dm, thread_ts)[-1]
+    assert final["text"] == t("busy", "en"), final["text"]
+    assert slack.container.conversations.messages(cid) == []

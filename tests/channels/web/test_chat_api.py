@@ -237,3 +237,27 @@ def test_a_message_that_waits_too_long_gets_409(seeded_container, monkeypatch, p
     assert "a reply is still being written" in got["second"].json()["error"]["message"]
     stored = seeded_container.conversations.messages("turns-1")
     assert [m.role for m in stored] == ["customer", "assistant"] * 2, "the refused message is not kept"
+
+
+@pytest.mark.parametrize("path", ["messages", "stream"])
+def test_a_turn_running_in_another_process_holds_a_message_up_then_409(seeded_container, monkeypatch, path):
+    """The lock is the runner's lease in the database: a turn another server process or channel is running
+    (here: a lease taken through another engine on the same file) holds the web message up as well."""
+    from agent.turns import TurnLeases
+    from app.api import create_app
+    from app.db import make_engine
+
+    monkeypatch.setattr("channels.web.api.TURN_WAIT_S", 0.5)
+    engine = make_engine(seeded_container.settings.database_url)
+    url = "/v1/conversations/elsewhere-1"
+    with chat_client(create_app(seeded_container)) as tc:
+        headers = {KEY_HEADER: tc.post(f"{url}/messages", json={"text": "Hello"}).headers[KEY_HEADER]}
+        with TurnLeases(engine).hold("elsewhere-1"):
+            busy = tc.post(f"{url}/{path}", json={"text": "How much is the Pro edition?"}, headers=headers)
+        after = tc.post(f"{url}/{path}", json={"text": "How much is the Pro edition?"}, headers=headers)
+    engine.dispose()
+    assert busy.status_code == 409, busy.text
+    assert "a reply is still being written" in busy.json()["error"]["message"]
+    assert after.status_code == 200, "released: the next message is answered"
+    stored = seeded_container.conversations.messages("elsewhere-1")
+    assert [m.role for m in stored] == ["customer", "assistant"] * 2, "the refused message is not kept"

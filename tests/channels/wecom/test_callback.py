@@ -155,3 +155,45 @@ def _other_crypto():  # noqa: ANN202
     from tests.channels.wecom.conftest import KEY
 
     return WeComCrypto("someone-elses-token", KEY, CORP)
+
+
+def test_a_rep_message_waits_for_a_turn_running_elsewhere_then_is_answered(wecom_client, wecom_container,
+                                                                         fake_wecom, poster: Poster):
+    """Another process (or channel) running a turn of the conversation holds its lease: the message waits for
+    it instead of running beside it, and is answered once it ends."""
+    from agent.turns import TurnLeases
+    from app.db import make_engine
+
+    engine = make_engine(wecom_container.settings.database_url)
+    elsewhere = TurnLeases(engine).hold(f"wecom-rep-{REP_USERID}")
+    elsewhere.__enter__()
+    try:
+        assert poster.post(text_xml(REP_USERID, "How much is the Pro edition?", "7000000000000000101")).text == \
+            "success"
+        assert not wecom_container.wecom.handler.wait_idle(1.5), "it waits while the other turn runs"
+        assert fake_wecom.messages_to(REP_USERID) == []
+    finally:
+        elsewhere.__exit__(None, None, None)
+    assert wecom_container.wecom.handler.wait_idle(30)
+    sent = wait_for(lambda: fake_wecom.messages_to(REP_USERID))
+    assert "Pro" in sent[0].text
+    assert wecom_container.wecom.store.inbound_status("msg:7000000000000000101") == "replied"
+    engine.dispose()
+
+
+def test_a_rep_message_that_waits_too_long_is_told_to_send_again(wecom_client, wecom_container, fake_wecom,
+                                                                 poster: Poster, monkeypatch):
+    from agent.turns import TurnLeases
+    from app.db import make_engine
+    from channels.wecom.handler import BUSY
+
+    monkeypatch.setattr("app.container.QUEUED_TURN_WAIT_S", 0.3)
+    engine = make_engine(wecom_container.settings.database_url)
+    with TurnLeases(engine).hold(f"wecom-rep-{REP_USERID}"):
+        poster.post(text_xml(REP_USERID, "How much is the Pro edition?", "7000000000000000102"))
+        assert wecom_container.wecom.handler.wait_idle(30)
+    sent = wait_for(lambda: fake_wecom.messages_to(REP_USERID))
+    assert [m.text for m in sent] == [BUSY["en"]], "never silence: the rep hears the message was not answered"
+    assert wecom_container.wecom.store.inbound_status("msg:7000000000000000102") == "busy"
+    assert wecom_container.conversations.messages(f"wecom-rep-{REP_USERID}") == [], "nothing half-stored"
+    engine.dispose()
