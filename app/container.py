@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from agent.checkpoint import open_checkpointer
@@ -93,7 +92,6 @@ class Container:
         self._script = script
         self._extra_tools = list(tools or [])
         self._workers: list[Worker] = []
-        self._new_audit_key = False
         private_dir(settings.data_dir)
 
     @functools.cached_property
@@ -104,9 +102,10 @@ class Container:
         return make_engine(self.settings.database_url)
 
     def setup_database(self) -> None:
-        """Create or migrate the schema (`salesagent db upgrade`, and each command that starts the app). A new
-        database also gets the audit chain's signed genesis head, so that even its empty chain has a head
-        and a deleted chain shows as one (guardrails/audit/chain.py)."""
+        """Create or migrate the schema: the one way to set up a container's database (`salesagent db upgrade`,
+        each command that starts the app, tests). A new database also gets the audit chain's signed genesis
+        head, so that even its empty chain has a head and a deleted chain shows as one
+        (guardrails/audit/chain.py); `app.db.upgrade` alone migrates and starts no chain."""
         new = current_revision(self.engine) is None
         upgrade(self.settings.database_url)
         if new:
@@ -298,12 +297,9 @@ class Container:
 
     @functools.cached_property
     def audit(self) -> AuditLog:
-        log = AuditLog(self.engine, key=self.audit_key)
-        if self._new_audit_key and inspect(self.engine).has_table("audit_head"):
-            # A key made just now has signed nothing, so a chain without a head is new, not deleted: start
-            # it (a database set up by `app.db.upgrade` alone, as in tests). Else `setup_database` does.
-            log.start()
-        return log
+        # The genesis head is written by `setup_database` (or `salesagent audit start`), never here: a chain
+        # found without a head was deleted, and starting it on first use would make it look new.
+        return AuditLog(self.engine, key=self.audit_key)
 
     @functools.cached_property
     def audit_key(self) -> bytes:
@@ -314,7 +310,7 @@ class Container:
             return configured.encode()
         path = self.settings.data_dir / "audit_key"
         if not path.exists():
-            self._new_audit_key = write_private(path, secrets.token_hex(32) + "\n", replace=False)
+            write_private(path, secrets.token_hex(32) + "\n", replace=False)
         return path.read_text().strip().encode()
 
     # -- consent and data-subject rights ---------------------------------------------------------

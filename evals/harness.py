@@ -114,9 +114,7 @@ class App:
             shutil.copytree(kb_template, self.data_dir / "chroma", dirs_exist_ok=True)
         self.settings = Settings(**{"data_dir": self.data_dir, "llm_provider": provider, **settings})
         self.c = Container(self.settings, tools=tools)
-        from app.db import upgrade
-
-        upgrade(self.settings.database_url)
+        self.c.setup_database()
         if seed_crm:
             from sqlalchemy.orm import Session
 

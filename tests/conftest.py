@@ -101,11 +101,10 @@ def seeded_container(data_dir: Path):  # noqa: ANN201
     from sqlalchemy.orm import Session
 
     from app.container import Container
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
 
     c = Container(make_settings(data_dir))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     yield c
@@ -158,11 +157,10 @@ def db_container(db_url: str, tmp_path: Path):  # noqa: ANN201
     from sqlalchemy.orm import Session
 
     from app.container import Container
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
 
     c = Container(make_settings(tmp_path / "data", database_url=db_url))
-    upgrade(db_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     yield c

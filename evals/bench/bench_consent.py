@@ -33,14 +33,13 @@ def _container(database_url: str = "") -> Container:
     """The demo CRM and consents, scripted model, no documents (retrieval is not what we measure)."""
     from sqlalchemy.orm import Session
 
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
 
     values = {"data_dir": Path(tempfile.mkdtemp(prefix="salesagent-bench-consent-")), "llm_provider": "scripted"}
     if database_url:
         values["database_url"] = database_url
     c = Container(Settings(_env_file=None, **values))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     return c

@@ -19,14 +19,13 @@ def seeded_container(**overrides: object) -> Container:
     """A fresh data dir with the demo tenant migrated, seeded and ingested."""
     from sqlalchemy.orm import Session
 
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm, seed_knowledge
 
     data_dir = Path(tempfile.mkdtemp(prefix="salesagent-bench-"))
     values = {"data_dir": data_dir, "llm_provider": "scripted"}
     values.update(overrides)
     c = Container(Settings(_env_file=None, **values))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     seed_knowledge(c.kb)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from agent.llm.factory import ModelHandle
 from agent.llm.scripted import ScriptedChatModel, extractive_answer
 from app.container import Container
-from app.db import upgrade
 from app.demo.seed import load_tenant, seed_crm
 from tests.conftest import make_settings
 
@@ -28,7 +27,7 @@ def hosted_model(script: list[Any], name: str = "hosted", context: int = 32768) 
 
 def container(data_dir: Path, model: ModelHandle, tools: list[Any] | None = None, **settings: Any) -> Container:
     c = Container(make_settings(data_dir, **settings), model=model, tools=tools)
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     return c

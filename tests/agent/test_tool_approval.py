@@ -11,7 +11,6 @@ from pathlib import Path
 from langchain_core.messages import AIMessage
 
 from app.container import Container
-from app.db import upgrade
 from tests.agent.risky_tools import set_deal_stage
 from tests.conftest import make_settings
 
@@ -23,8 +22,8 @@ CALL = AIMessage(content="", tool_calls=[{"name": "set_deal_stage", "args": {"de
 def _pause(data_dir: Path, log: Path, conversation: str, monkeypatch):  # noqa: ANN001, ANN202
     monkeypatch.setenv("RISKY_TOOL_LOG", str(log))
     s = make_settings(data_dir)
-    upgrade(s.database_url)
     c = Container(s, script=[CALL], tools=[set_deal_stage])
+    c.setup_database()
     reply = c.runner.handle(_inbound(conversation))
     [item] = c.queue.list(kind="tool_call")
     history = c.conversations.messages(conversation)

@@ -25,12 +25,11 @@ def env(fresh):
     from sqlalchemy.orm import Session
 
     from app.container import Container
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
     from app.settings import Settings
 
     c = Container(Settings(_env_file=None))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     c.close()

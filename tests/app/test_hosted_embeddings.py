@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from agent.types import Inbound
 from app.container import Container
-from app.db import upgrade
 from app.demo.seed import load_tenant, seed_crm
 from tests.agent.fake_openai import FakeOpenAI
 from tests.conftest import make_settings
@@ -22,7 +21,7 @@ def test_a_turn_and_an_ingest_send_the_endpoint_no_personal_data(tmp_path):
         c = Container(make_settings(tmp_path / "data", embedding_provider="openai", embedding_model="emb-small",
                                     embedding_base_url=fake.url("good")))
         try:
-            upgrade(c.settings.database_url)
+            c.setup_database()
             with Session(c.engine) as s:
                 seed_crm(s, load_tenant())
             c.kb.ingest_dir(docs, audience="public")

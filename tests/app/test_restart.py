@@ -6,14 +6,13 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from app.api import create_app
 from app.container import Container
-from app.db import upgrade
 from tests.conftest import chat_client, make_settings
 
 
 def test_conversation_continues_after_restart(data_dir):
     s = make_settings(data_dir)
-    upgrade(s.database_url)
     first = Container(s, script=["I am the sales assistant of this site."])
+    first.setup_database()
     with chat_client(create_app(first)) as tc:
         assert tc.post("/v1/conversations/r-1/messages", json={"text": "Who are you?"}).status_code == 200
         browser = dict(tc.keys)  # the widget keeps the conversation's key across a server restart

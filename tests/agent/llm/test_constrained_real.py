@@ -113,7 +113,6 @@ def test_through_the_runner_a_risky_call_from_the_embedded_model_waits_for_a_rev
     """The whole stack on the real model: its JSON step becomes a tool call that the approval gate pauses."""
     from agent.types import Inbound
     from app.container import Container
-    from app.db import upgrade
     from tests.agent.risky_tools import set_deal_stage
     from tests.conftest import make_settings
 
@@ -122,8 +121,8 @@ def test_through_the_runner_a_risky_call_from_the_embedded_model_waits_for_a_rev
     monkeypatch.setenv("RISKY_TOOL_LOG", str(tmp_path / "calls.json"))
     s = make_settings(data_dir, llm_provider="local", llm_model=MODEL.id, llm_max_tokens=96, llm_temperature=0.0,
                       llm_timeout_s=600)
-    upgrade(s.database_url)
     c = Container(s, tools=[set_deal_stage])
+    c.setup_database()
     try:
         reply = c.runner.handle(Inbound("real-hitl", "We signed! Please set the stage of deal deal-7 to won.",
                                         persona="rep"))

@@ -7,7 +7,6 @@ import pytest
 from agent.llm.weights import MODELS, cached_path, is_cached
 from app.api import create_app
 from app.container import Container
-from app.db import upgrade
 from app.settings import DEFAULT_MODEL_CACHE
 from tests.conftest import chat_client, make_settings
 
@@ -20,8 +19,8 @@ def test_real_local_model_answers_over_http(data_dir):
         pytest.fail(f"run `salesagent model fetch {SMALL.id}` first (make test does): "
                     f"{cached_path(SMALL, DEFAULT_MODEL_CACHE)} is missing")
     s = make_settings(data_dir, llm_provider="local", llm_model=SMALL.id, llm_max_tokens=64, llm_context=4096)
-    upgrade(s.database_url)
     c = Container(s)
+    c.setup_database()
     try:
         with chat_client(create_app(c)) as tc:
             r = tc.post("/v1/conversations/local-1/messages", json={"text": "How much is the Pro edition?"})

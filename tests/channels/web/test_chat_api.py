@@ -137,13 +137,12 @@ def test_model_endpoint_down_gives_polite_fallback_and_loses_nothing(data_dir: P
     from agent.llm.local import free_port
     from app.api import create_app
     from app.container import Container
-    from app.db import upgrade
     from tests.conftest import make_settings
 
     s = make_settings(data_dir, llm_provider="openai", llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
                       llm_api_key="sk-test-secret", llm_timeout_s=2, llm_max_retries=0)
-    upgrade(s.database_url)
     c = Container(s)
+    c.setup_database()
     with chat_client(create_app(c)) as tc, caplog.at_level("ERROR"):
         r = tc.post("/v1/conversations/down-1/messages", json={"text": "How much is the Pro edition?"})
         assert r.status_code == 200

@@ -68,13 +68,12 @@ def widget_app(data_dir):  # noqa: ANN001, ANN201
 
     from app.api import create_app
     from app.container import Container
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
     from tests.conftest import make_settings
 
     app_port, site_port = free_port(), free_port()
     c = Container(make_settings(data_dir, widget_allowed_origins=[f"http://127.0.0.1:{site_port}"]))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     yield c, create_app(c), app_port, site_port

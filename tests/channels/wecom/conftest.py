@@ -84,11 +84,10 @@ def wecom_container(data_dir: Path, fake_wecom: FakeWeComApi):  # noqa: ANN201
     from sqlalchemy.orm import Session
 
     from app.container import Container
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
 
     c = Container(wecom_settings(data_dir, fake_wecom))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     yield c

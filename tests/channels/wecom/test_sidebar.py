@@ -32,12 +32,11 @@ def sidebar(data_dir, fake_wecom):  # noqa: ANN001, ANN201
 
     from app.api import create_app
     from app.container import Container
-    from app.db import upgrade
     from app.demo.seed import load_tenant, seed_crm
 
     port = free_port()
     c = Container(wecom_settings(data_dir, fake_wecom, public_url=f"http://127.0.0.1:{port}"))
-    upgrade(c.settings.database_url)
+    c.setup_database()
     with Session(c.engine) as s:
         seed_crm(s, load_tenant())
     app = create_app(c)
