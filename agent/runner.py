@@ -216,11 +216,13 @@ class Runner:
         answers: dict[str, AnswerStream] = {}  # per streamed message of a constrained (JSON) model
         current: str | None = None
         shown, waiting = "", ""  # streamed already; checked sentences waiting for the reply so far to pass
+        cited = False  # citing only grows with the text: once the reply so far cites a source, it stays cited
 
         def show(text: str) -> Iterator[dict[str, Any]]:
-            nonlocal shown, waiting
+            nonlocal shown, waiting, cited
             waiting += text
-            if self._prefix_passes(ctx, shown + waiting, evidence):
+            cited = cited or bool(attach_citations(shown + waiting, ctx.sources)[1])
+            if self._prefix_passes(ctx, shown + waiting, evidence, cited):
                 yield {"type": "delta", "text": waiting}
                 shown, waiting = shown + waiting, ""
         try:
@@ -264,10 +266,9 @@ class Runner:
         return self.verifier.sentence(sentence, evidence=evidence, persona=ctx.persona).needs_review or bool(
             self.consent and self.consent.reply_reasons(sentence, contact_id=ctx.contact_id, persona=ctx.persona))
 
-    def _prefix_passes(self, ctx: TurnContext, text: str, evidence: str) -> bool:
+    def _prefix_passes(self, ctx: TurnContext, text: str, evidence: str, cited: bool) -> bool:
         """The reply so far would pass the whole-reply rules (a source cited, the customer's language): only
         then is it shown. Until then it waits, and the final reply shows it or holds it, never both."""
-        cited = bool(attach_citations(text, ctx.sources)[1])
         facts = DraftFacts(text, persona=ctx.persona, channel=ctx.channel, evidence=evidence, cited=cited,
                            customer_text=ctx.inbound_text)
         return not self.verifier.prefix(facts).needs_review

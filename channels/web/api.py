@@ -10,7 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from agent.conversations import ConversationStore, DuplicateMessage
 from agent.runner import HOLDING, Runner
-from agent.turns import ConversationBusy
+from agent.turns import TURN_WAIT_S, ConversationBusy  # how long a message waits for a reply in progress
 from agent.types import Inbound
 from channels.web.access import KEY_HEADER, WebAccess
 from channels.web.schemas import CONVERSATION_ID, ErrorOut, HistoryOut, MessageOut, PostMessage, ReplyOut
@@ -19,7 +19,6 @@ ERRORS = {404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": Err
           415: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 ConversationId = Path(..., pattern=CONVERSATION_ID, description="Chosen by the client; created on first message.")
 ConversationKey = Header(None, alias=KEY_HEADER, description="The key the first reply gave (channels/web/access.py).")
-TURN_WAIT_S = 120.0  # how long a message waits for the reply in progress; then 409
 # One turn at a time per conversation is the runner's lease (agent.turns), shared by every process and
 # channel: a message waits here for a reply being written by any of them.
 BUSY = "a reply is still being written in this conversation; send again when it is done"

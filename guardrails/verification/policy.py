@@ -188,11 +188,10 @@ def _yearly(text: str, start: int, end: int) -> bool:
 def edition_mismatches(draft: str, evidence: str) -> list[str]:
     """Numbers in a draft sentence naming an edition (or going on about the edition the sentence before
     named) that no source passage gives for that edition, edition names no source has, and amounts quoted per
-    year that the sources give per another period."""
+    year that the sources give per another period. `draft` without its [n] markers (_unsupported_price)."""
     if not evidence.strip():  # nothing to compare with: amounts are unsupported_amounts', claims another rule's
         return []
-    text = CITATION_MARK.sub("", draft)
-    text = re.sub(r"(?m)^\s*\d+[.)]\s+", "", text)  # list numbering is not a fact
+    text = re.sub(r"(?m)^\s*\d+[.)]\s+", "", draft)  # list numbering is not a fact
     key = _edition_names(evidence, text)
     low = evidence.lower()
     found: list[str] = []
